@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { AppLoggerModule } from './common/logging/logger.module';
+import { createValidationPipe } from './common/validation/validation.pipe';
+import { validateEnv } from './config/env.validation';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './modules/health/health.module';
+import { UsersModule } from './modules/users/users.module';
+
+export interface AppModuleOptions {
+  /** Variables layered over process.env (tests use this to shorten TTLs, lower limits…). */
+  env?: Record<string, string | undefined>;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: options.env !== undefined,
+          // An unset optional variable must stay unset, not fall back to process.env.
+          skipProcessEnv: true,
+          validate: (raw) => validateEnv({ ...raw, ...options.env }),
+        }),
+        AppLoggerModule,
+        EventEmitterModule.forRoot(),
+        DatabaseModule,
+        HealthModule,
+        UsersModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import type { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppError } from './common/errors/app-error';
+import type { Env } from './config/env.validation';
+
+/** Everything main.ts applies to the app; the e2e tests apply the very same. */
+export function configureApp(app: NestExpressApplication): INestApplication {
+  const config = app.get<ConfigService<Env, true>>(ConfigService);
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.flushLogs();
+  if (config.get('JWT_SECRET_GENERATED', { infer: true })) {
+    logger.warn('JWT_SECRET is not set: using a random secret for this process (tokens die with it)');
+  }
+
+  app.disable('x-powered-by');
+  // Behind a load balancer the client IP (rate limits, session metadata) comes from X-Forwarded-For.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.useBodyParser('json', { limit: config.get('BODY_LIMIT_BYTES', { infer: true }) });
+
+  const allowed = new Set(corsOrigins(config));
+  app.enableCors({
+    origin: (origin, callback) => {
+      if (!origin || allowed.has(origin)) callback(null, true);
+      else callback(new AppError('PERMISSION_DENIED', 'Origin not allowed by CORS'));
+    },
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'INSAkari-Connect-Token', 'X-API-Key', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+  });
+
+  if (config.get('SWAGGER_ENABLED', { infer: true }) === 'true') {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Realtime backend')
+        .setDescription('Accounts, presence and messaging, WebRTC signaling, voice channels, metrics')
+        .setVersion('1.0')
+        .addBearerAuth()
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'INSAkari-Connect-Token' }, 'session-token')
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'service-key')
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  }
+  return app;
+}
+
+/** The CORS allow-list, shared by HTTP, Socket.IO and /ws. */
+export function corsOrigins(config: ConfigService<Env, true>): string[] {
+  return config
+    .get('CORS_ORIGINS', { infer: true })
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}

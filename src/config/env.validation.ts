@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable the service reads, with its default. Documented in
+ * .env.example; validated once at startup, the failure naming every bad variable.
+ */
+export class EnvDto {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(65535)
+  WS_PORT?: number;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** Largest accepted JSON request body. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(10 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 100 * 1024;
+
+  /** Comma-separated allow-list of browser origins (HTTP, Socket.IO and /ws). */
+  @IsString()
+  CORS_ORIGINS = 'http://localhost:5175';
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://' })
+  MONGODB_URI?: string;
+
+  @IsString() @Matches(/^[A-Za-z0-9_-]{1,63}$/, { message: 'MONGODB_DB must be 1-63 letters, digits, _ or -' })
+  MONGODB_DB = 'realtime';
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  FERRETDB_BIN?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  JWT_ACCESS_TTL_S = 900;
+
+  /** Lifetime of a session and its refresh tokens. */
+  @Transform(toInt) @IsInt() @Min(60) @Max(365 * 86400)
+  SESSION_TTL_S = 30 * 86400;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(15)
+  BCRYPT_COST = 10;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'SERVICE_API_KEY must be at least 16 characters' })
+  SERVICE_API_KEY?: string;
+
+  @IsIn(['open', 'invite'])
+  REGISTRATION_MODE: 'open' | 'invite' = 'open';
+
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'ADMIN_USERNAME must be 3-32 characters of A-Z a-z 0-9 _ . -' })
+  ADMIN_USERNAME?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(72)
+  ADMIN_PASSWORD?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL?: string;
+
+  /** Default request budget per client IP and window. */
+  @Transform(toInt) @IsInt() @Min(1)
+  THROTTLE_TTL_S = 60;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  THROTTLE_LIMIT = 600;
+
+  /** Stricter budget for credential routes (login, signup, refresh). */
+  @Transform(toInt) @IsInt() @Min(1)
+  AUTH_THROTTLE_LIMIT = 30;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_LOCKOUT_ATTEMPTS = 5;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_LOCKOUT_WINDOW_S = 900;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_LOCKOUT_DURATION_S = 900;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  METRICS_INTERVAL_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(10)
+  METRICS_RETENTION_S = 86400;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  @IsBooleanString()
+  SWAGGER_ENABLED = 'true';
+
+  /** Set by validateEnv when JWT_SECRET was generated for this process (development). */
+  JWT_SECRET_GENERATED?: boolean;
+}
+
+export type Env = EnvDto;
+
+const PLACEHOLDER_SECRET = /change[-_ ]?me|secret|example|placeholder/i;
+
+/** Validates the raw environment; throws one line naming every bad variable. */
+export function validateEnv(raw: Record<string, unknown>): Env {
+  const env = plainToInstance(EnvDto, raw, { exposeDefaultValues: true });
+  const problems = validateSync(env).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
+  );
+
+  if (env.NODE_ENV === 'production') {
+    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+    else if (PLACEHOLDER_SECRET.test(env.JWT_SECRET)) problems.push('JWT_SECRET: looks like a placeholder; use a random value');
+    if (env.SERVICE_API_KEY && PLACEHOLDER_SECRET.test(env.SERVICE_API_KEY)) {
+      problems.push('SERVICE_API_KEY: looks like a placeholder; use a random value');
+    }
+  }
+  if (env.ADMIN_USERNAME && !env.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD: required when ADMIN_USERNAME is set');
+  if (problems.length > 0) throw new Error(`Invalid environment: ${problems.join('; ')}`);
+
+  if (!env.JWT_SECRET) {
+    // Development only (production refuses above): tokens die with the process.
+    env.JWT_SECRET = randomBytes(32).toString('hex');
+    env.JWT_SECRET_GENERATED = true;
+  }
+  return env;
+}

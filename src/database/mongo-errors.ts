@@ -1,0 +1,17 @@
+interface MongoLikeError {
+  code?: number;
+  keyPattern?: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * For a duplicate-key error (E11000): the indexed field it names, or '' when the
+ * server does not say (FerretDB). Undefined for any other error.
+ */
+export function duplicateKeyField(error: unknown): string | undefined {
+  const mongo = error as MongoLikeError | undefined;
+  if (mongo?.code !== 11000) return undefined;
+  const fromPattern = mongo.keyPattern ? Object.keys(mongo.keyPattern)[0] : undefined;
+  // FerretDB reports no keyPattern; its message names the index ("index: <field>_1").
+  return fromPattern ?? /index: ([A-Za-z0-9_.]+?)_-?1\b/.exec(mongo.message ?? '')?.[1] ?? '';
+}

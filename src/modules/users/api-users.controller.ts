@@ -1,0 +1,25 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Public } from '../../common/auth/auth.decorators';
+import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { CreateApiUserDto } from './dto/create-api-user.dto';
+import { UsersService } from './users.service';
+
+/** Seed 004's users API, in its `{success, …}` envelope. */
+@ApiTags('users')
+@Controller('api/users')
+export class ApiUsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Public()
+  @Post()
+  async create(@Body() dto: CreateApiUserDto) {
+    return { success: true, user: await this.users.register(dto) };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseIdPipe) id: string) {
+    const user = await this.users.get(id);
+    return { success: true, user, data: user };
+  }
+}

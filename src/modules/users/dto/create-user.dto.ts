@@ -1,0 +1,16 @@
+import { OptionalDisplayNameField, OptionalEmailField, PasswordField, UsernameField } from './user-fields';
+
+/** Seed 000: `POST /users`. */
+export class CreateUserDto {
+  @UsernameField()
+  username!: string;
+
+  @PasswordField()
+  password!: string;
+
+  @OptionalEmailField()
+  email?: string;
+
+  @OptionalDisplayNameField()
+  display_name?: string;
+}

@@ -1,0 +1,64 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import { ROLES, Role } from '../../../common/auth/principal';
+
+@Schema({ collection: 'users', versionKey: false, timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
+export class User {
+  @Prop({ type: String, default: () => randomUUID() })
+  _id!: string;
+
+  @Prop({ type: String, required: true })
+  username!: string;
+
+  /** Lower-cased username; its unique index makes usernames unique case-insensitively. */
+  @Prop({ type: String, required: true, unique: true })
+  username_key!: string;
+
+  @Prop({ type: String, default: null })
+  email!: string | null;
+
+  /**
+   * Lower-cased email, or `~<id>` when there is none: FerretDB has no partial
+   * indexes and MongoDB's unique index counts missing values as equal nulls, so an
+   * absent email gets a value that can never collide.
+   */
+  @Prop({ type: String, required: true, unique: true })
+  email_key!: string;
+
+  @Prop({ type: String, required: true })
+  display_name!: string;
+
+  /** bcrypt hash; null for accounts created without a password (seed 004), which cannot log in. */
+  @Prop({ type: String, default: null })
+  password_hash!: string | null;
+
+  @Prop({ type: Number, default: 0 })
+  score!: number;
+
+  @Prop({ type: String, enum: ROLES, default: 'user' })
+  role!: Role;
+
+  @Prop({ type: Boolean, default: true })
+  is_active!: boolean;
+
+  @Prop({ type: Date, default: null })
+  last_login!: Date | null;
+
+  created_at!: Date;
+  updated_at!: Date;
+}
+
+export type UserRecord = User;
+
+export const UserSchema = SchemaFactory.createForClass(User);
+UserSchema.index({ score: -1, _id: 1 });
+UserSchema.index({ created_at: 1, _id: 1 });
+UserSchema.index({ role: 1 });
+
+export function usernameKey(username: string): string {
+  return username.toLowerCase();
+}
+
+export function emailKey(email: string | null | undefined, id: string): string {
+  return email ? email.toLowerCase() : `~${id}`;
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { AllowService, CurrentPrincipal, Public, Roles } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
+import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { CreateUserDto } from './dto/create-user.dto';
+import { LeaderboardQueryDto, ListUsersQueryDto } from './dto/list-users-query.dto';
+import { ScoreIncrementDto } from './dto/score-increment.dto';
+import type { PublicUser } from './user.presenter';
+import { UsersService } from './users.service';
+
+/** Seed 000's users API. */
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Public()
+  @Post()
+  create(@Body() dto: CreateUserDto): Promise<PublicUser> {
+    return this.users.register(dto);
+  }
+
+  @Get()
+  list(@Query() query: ListUsersQueryDto): Promise<PublicUser[]> {
+    return this.users.list(query.limit, query.offset);
+  }
+
+  @Get('leaderboard')
+  leaderboard(@Query() query: LeaderboardQueryDto): Promise<PublicUser[]> {
+    return this.users.leaderboard(query.limit);
+  }
+
+  @Get(':id')
+  get(@Param('id', ParseIdPipe) id: string): Promise<PublicUser> {
+    return this.users.get(id);
+  }
+
+  @Delete(':id')
+  async remove(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal | undefined) {
+    await this.users.remove(id, principal);
+    return { message: 'User deleted' };
+  }
+
+  @Roles('admin')
+  @AllowService()
+  @Post(':id/score')
+  @HttpCode(200)
+  incrementScore(@Param('id', ParseIdPipe) id: string, @Body() dto: ScoreIncrementDto): Promise<PublicUser> {
+    return this.users.incrementScore(id, dto.increment);
+  }
+}

@@ -1,0 +1,23 @@
+import type { PublicUser } from './user.presenter';
+
+/** Module events on the event bus; the realtime layer turns them into socket events. */
+export const USER_EVENTS = {
+  created: 'user.created',
+  deleted: 'user.deleted',
+  scoreUpdated: 'user.score_updated',
+} as const;
+
+export interface UserCreatedEvent {
+  user: PublicUser;
+}
+
+export interface UserDeletedEvent {
+  id: string;
+}
+
+export interface UserScoreUpdatedEvent {
+  id: string;
+  username: string;
+  score: number;
+  increment: number;
+}

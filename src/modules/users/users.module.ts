@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AdminBootstrapService } from './admin-bootstrap.service';
+import { ApiUsersController } from './api-users.controller';
+import { PasswordHasher } from './password-hasher.service';
+import { User, UserSchema } from './schemas/user.schema';
+import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }])],
+  controllers: [UsersController, ApiUsersController],
+  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService],
+  exports: [UsersService, UsersRepository, PasswordHasher],
+})
+export class UsersModule {}

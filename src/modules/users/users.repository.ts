@@ -1,0 +1,87 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import { Model } from 'mongoose';
+import type { Role } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { duplicateKeyField } from '../../database/mongo-errors';
+import { emailKey, User, UserRecord, usernameKey } from './schemas/user.schema';
+
+export interface NewUser {
+  username: string;
+  email?: string | null;
+  display_name: string;
+  password_hash: string | null;
+  role?: Role;
+}
+
+/** The only code that touches the users collection. */
+@Injectable()
+export class UsersRepository implements OnModuleInit {
+  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+
+  /** Unique indexes must exist before the first write, or uniqueness is not enforced yet. */
+  async onModuleInit(): Promise<void> {
+    await this.users.init();
+  }
+
+  async create(user: NewUser): Promise<UserRecord> {
+    const id = randomUUID();
+    try {
+      const created = await this.users.create({
+        _id: id,
+        username: user.username,
+        username_key: usernameKey(user.username),
+        email: user.email ?? null,
+        email_key: emailKey(user.email, id),
+        display_name: user.display_name,
+        password_hash: user.password_hash,
+        role: user.role ?? 'user',
+      });
+      return created.toObject();
+    } catch (error) {
+      const field = duplicateKeyField(error);
+      if (field === undefined) throw error;
+      throw (await this.isUsernameTaken(field, user.username)) ? new AppError('USERNAME_TAKEN') : new AppError('EMAIL_TAKEN');
+    }
+  }
+
+  /** FerretDB's duplicate-key error names no index: then ask which of the two keys is taken. */
+  private async isUsernameTaken(field: string, username: string): Promise<boolean> {
+    if (field) return field.startsWith('username');
+    return (await this.users.exists({ username_key: usernameKey(username) }).exec()) !== null;
+  }
+
+  findById(id: string): Promise<UserRecord | null> {
+    return this.users.findById(id).lean<UserRecord>().exec();
+  }
+
+  findByUsername(username: string): Promise<UserRecord | null> {
+    return this.users.findOne({ username_key: usernameKey(username) }).lean<UserRecord>().exec();
+  }
+
+  list(limit: number, offset: number): Promise<UserRecord[]> {
+    return this.users.find().sort({ created_at: 1, _id: 1 }).skip(offset).limit(limit).lean<UserRecord[]>().exec();
+  }
+
+  topByScore(limit: number): Promise<UserRecord[]> {
+    return this.users.find({ is_active: true }).sort({ score: -1, _id: 1 }).limit(limit).lean<UserRecord[]>().exec();
+  }
+
+  /** One atomic `$inc`: parallel increments all land. */
+  incrementScore(id: string, increment: number): Promise<UserRecord | null> {
+    return this.users
+      .findOneAndUpdate({ _id: id }, { $inc: { score: increment } }, { new: true })
+      .lean<UserRecord>()
+      .exec();
+  }
+
+  async deleteById(id: string): Promise<boolean> {
+    const result = await this.users.deleteOne({ _id: id }).exec();
+    return result.deletedCount === 1;
+  }
+
+  async adminExists(): Promise<boolean> {
+    return (await this.users.exists({ role: 'admin' }).exec()) !== null;
+  }
+}

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../app.module';
+import type { Role } from '../common/auth/principal';
+import { AppError } from '../common/errors/app-error';
+import { UsersService } from '../modules/users/users.service';
+
+const ACCOUNTS: { username: string; role: Role; display_name: string }[] = [
+  { username: 'admin', role: 'admin', display_name: 'Administrator' },
+  { username: 'alice', role: 'user', display_name: 'Alice' },
+  { username: 'bob', role: 'user', display_name: 'Bob' },
+  { username: 'carol', role: 'user', display_name: 'Carol' },
+];
+
+/** A random password that satisfies the policy (lower, upper, digit, special). */
+function generatePassword(): string {
+  return `${randomBytes(9).toString('base64url')}aA1!`;
+}
+
+/** Creates an admin and a few test users; accounts that exist are left untouched. Idempotent. */
+async function seed(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
+  try {
+    const users = app.get(UsersService);
+    for (const account of ACCOUNTS) {
+      const password = generatePassword();
+      try {
+        await users.register({ ...account, password });
+        console.log(`created ${account.role.padEnd(5)} ${account.username.padEnd(8)} password: ${password}`);
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'USERNAME_TAKEN')) throw error;
+        console.log(`exists  ${account.role.padEnd(5)} ${account.username.padEnd(8)} (unchanged)`);
+      }
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+seed().catch((error: Error) => {
+  console.error(`Seed failed: ${error.message}`);
+  process.exit(1);
+});
