@@ -8,6 +8,7 @@ import { createValidationPipe } from './common/validation/validation.pipe';
 import { validateEnv } from './config/env.validation';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './modules/health/health.module';
+import { StatsModule } from './modules/stats/stats.module';
 import { UsersModule } from './modules/users/users.module';
 
 export interface AppModuleOptions {
@@ -33,6 +34,7 @@ export class AppModule {
         DatabaseModule,
         HealthModule,
         UsersModule,
+        StatsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

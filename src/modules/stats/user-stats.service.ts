@@ -1,0 +1,100 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import { USER_EVENTS, UserDeletedEvent } from '../users/users.events';
+import { USER_COUNTER_NAMES, UserCounters } from './schemas/user-stats.schema';
+import { UserStatsDelta, UserStatsRepository } from './user-stats.repository';
+
+export interface UserStatistics extends UserCounters {
+  last_seen: string | null;
+}
+
+const FLUSH_INTERVAL_MS = 5_000;
+
+/**
+ * Per-user lifetime counters. Hot paths (every message, every audio packet) only
+ * add to an in-memory delta; deltas reach the database every few seconds as
+ * `$inc` upserts and at shutdown, so a restart keeps the totals.
+ */
+@Injectable()
+export class UserStatsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(UserStatsService.name);
+  private pending = new Map<string, UserStatsDelta>();
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly repository: UserStatsRepository) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  add(userId: string, counters: Partial<UserCounters>): void {
+    const delta = this.deltaOf(userId);
+    for (const name of USER_COUNTER_NAMES) {
+      const value = counters[name];
+      if (value) delta.counters[name] = (delta.counters[name] ?? 0) + value;
+    }
+  }
+
+  seen(userId: string, at: Date = new Date()): void {
+    this.deltaOf(userId).lastSeen = at;
+  }
+
+  async get(userId: string): Promise<UserStatistics> {
+    const stored = await this.repository.findById(userId);
+    const delta = this.pending.get(userId);
+    const counters = Object.fromEntries(
+      USER_COUNTER_NAMES.map((name) => [name, (stored?.[name] ?? 0) + (delta?.counters[name] ?? 0)]),
+    ) as UserCounters;
+    const lastSeen = delta?.lastSeen ?? stored?.last_seen ?? null;
+    return { ...counters, last_seen: lastSeen ? lastSeen.toISOString() : null };
+  }
+
+  /** Writes pending deltas; on failure they are merged back for the next try, so nothing is lost. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pending.size === 0) return;
+      const batch = this.pending;
+      this.pending = new Map();
+      try {
+        await this.repository.apply(batch);
+      } catch (error) {
+        this.logger.warn(`user statistics flush failed, will retry: ${(error as Error).message}`);
+        for (const [userId, delta] of batch) {
+          this.add(userId, delta.counters);
+          if (delta.lastSeen && !this.pending.get(userId)?.lastSeen) this.seen(userId, delta.lastSeen);
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  @OnEvent(USER_EVENTS.deleted)
+  async forgetUser({ id }: UserDeletedEvent): Promise<void> {
+    this.pending.delete(id);
+    await this.repository.deleteById(id);
+  }
+
+  @OnEvent(ADMIN_EVENTS.reset)
+  async reset(): Promise<AdminOperationCounts> {
+    await this.flushing;
+    this.pending.clear();
+    return { user_stats_cleared: await this.repository.deleteAll() };
+  }
+
+  private deltaOf(userId: string): UserStatsDelta {
+    let delta = this.pending.get(userId);
+    if (!delta) {
+      delta = { counters: {} };
+      this.pending.set(userId, delta);
+    }
+    return delta;
+  }
+}
