@@ -11,7 +11,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get<ConfigService<Env, true>>(ConfigService);
   const logger = app.get(Logger);
   app.useLogger(logger);
-  app.flushLogs();
   if (config.get('JWT_SECRET_GENERATED', { infer: true })) {
     logger.warn('JWT_SECRET is not set: using a random secret for this process (tokens die with it)');
   }

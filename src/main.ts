@@ -9,7 +9,12 @@ import type { Env } from './config/env.validation';
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), { bufferLogs: true, bodyParser: false });
+  // No logger until pino takes over in configureApp: a failed start prints the one line below, not a stack.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    logger: false,
+    abortOnError: false,
+    bodyParser: false,
+  });
   configureApp(app);
   const config = app.get<ConfigService<Env, true>>(ConfigService);
   await app.listen(config.get('PORT', { infer: true }), config.get('HOST', { infer: true }));

@@ -20,7 +20,7 @@ function generatePassword(): string {
 
 /** Creates an admin and a few test users; accounts that exist are left untouched. Idempotent. */
 async function seed(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: false, abortOnError: false });
   try {
     const users = app.get(UsersService);
     for (const account of ACCOUNTS) {
