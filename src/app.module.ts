@@ -8,6 +8,7 @@ import { createValidationPipe } from './common/validation/validation.pipe';
 import { validateEnv } from './config/env.validation';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { StatsModule } from './modules/stats/stats.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -32,6 +33,7 @@ export class AppModule {
         AppLoggerModule,
         EventEmitterModule.forRoot(),
         DatabaseModule,
+        MetricsModule,
         HealthModule,
         UsersModule,
         StatsModule,

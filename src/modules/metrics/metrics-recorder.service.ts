@@ -1,0 +1,245 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AudioMetricsSnapshot,
+  AudioSource,
+  ChannelSnapshot,
+  ChannelSource,
+  EMPTY_AUDIO,
+  EMPTY_CHANNELS,
+  EMPTY_PRESENCE,
+  PresenceSnapshot,
+  PresenceSource,
+} from './metrics.types';
+
+/** Label values a client can influence are capped so a hostile client cannot blow up the series count. */
+const MAX_NAMESPACES = 16;
+const MAX_EVENTS_PER_NAMESPACE = 64;
+const MAX_THROTTLED_PATHS = 64;
+const OVERFLOW_LABEL = '_other';
+
+/** Monotonic totals kept as plain numbers: the collector turns their deltas into per-second rates. */
+export interface RecorderTotals {
+  socketEvents: number;
+  audioPacketsIn: number;
+  audioPacketsOut: number;
+  audioBytesIn: number;
+  audioBytesOut: number;
+  httpRequests: number;
+}
+
+/**
+ * The one place realtime, voice, auth and HTTP traffic report to. Every method
+ * is synchronous and cheap (hot path: one Map lookup and a few additions), the
+ * prom-client children are cached per label set so no label object is built
+ * per call. The registry belongs to this app instance, not prom-client's
+ * global one, so several apps in one process (the e2e tests) do not collide.
+ */
+@Injectable()
+export class MetricsRecorder {
+  readonly registry = new Registry();
+  readonly totals: RecorderTotals = {
+    socketEvents: 0,
+    audioPacketsIn: 0,
+    audioPacketsOut: 0,
+    audioBytesIn: 0,
+    audioBytesOut: 0,
+    httpRequests: 0,
+  };
+
+  private audioSource: AudioSource | null = null;
+  private presenceSource: PresenceSource | null = null;
+  private channelSource: ChannelSource | null = null;
+  private audioLatencyTargetSource: (() => number) | null = null;
+
+  private readonly httpRequestsTotal = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly socketConnections = new Gauge({
+    name: 'socket_connections',
+    help: 'Open socket connections by namespace',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+  private readonly socketConnectionsTotal = new Counter({
+    name: 'socket_connections_total',
+    help: 'Socket connections accepted by namespace',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+  private readonly socketEvents = new Counter({
+    name: 'socket_events_total',
+    help: 'Client socket events received by namespace and event name',
+    labelNames: ['namespace', 'event'] as const,
+    registers: [this.registry],
+  });
+  private readonly audioPackets = new Counter({
+    name: 'audio_packets_total',
+    help: 'Audio packets: received from senders (in) and delivered to recipients (out)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  private readonly audioBytes = new Counter({
+    name: 'audio_bytes_total',
+    help: 'Audio payload bytes: received from senders (in) and delivered to recipients (out)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  private readonly relayLatency = new Histogram({
+    name: 'audio_relay_latency_seconds',
+    help: 'Server-side time to relay one audio packet to its recipients',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
+    registers: [this.registry],
+  });
+  private readonly authLogins = new Counter({
+    name: 'auth_logins_total',
+    help: 'Login attempts by result (success, bad_credentials, locked, inactive)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimited = new Counter({
+    name: 'rate_limit_refusals_total',
+    help: 'Requests refused by the rate limiter, by path',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly connectionChildren = new Map<string, { gauge: Gauge.Internal<'namespace'>; total: Counter.Internal }>();
+  private readonly eventChildren = new Map<string, Map<string, Counter.Internal>>();
+  private readonly throttledChildren = new Map<string, Counter.Internal>();
+  private readonly audioIn = this.audioPackets.labels('in');
+  private readonly audioOut = this.audioPackets.labels('out');
+  private readonly audioBytesIn = this.audioBytes.labels('in');
+  private readonly audioBytesOut = this.audioBytes.labels('out');
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  socketOpened(namespace: string): void {
+    const child = this.connectionChild(namespace);
+    child.gauge.inc();
+    child.total.inc();
+  }
+
+  socketClosed(namespace: string): void {
+    this.connectionChild(namespace).gauge.dec();
+  }
+
+  socketEvent(namespace: string, event: string): void {
+    this.totals.socketEvents++;
+    let events = this.eventChildren.get(namespace);
+    if (!events) {
+      const ns = this.eventChildren.size < MAX_NAMESPACES ? namespace : OVERFLOW_LABEL;
+      events = this.eventChildren.get(ns) ?? new Map();
+      this.eventChildren.set(ns, events);
+      namespace = ns;
+    }
+    let child = events.get(event);
+    if (!child) {
+      const name = events.size < MAX_EVENTS_PER_NAMESPACE ? event : OVERFLOW_LABEL;
+      child = events.get(name) ?? this.socketEvents.labels(namespace, name);
+      events.set(name, child);
+    }
+    child.inc();
+  }
+
+  /** One inbound audio packet of `bytes` relayed to `recipients` sockets in `relayMicros` µs. */
+  audioPacketRelayed(bytes: number, recipients: number, relayMicros: number): void {
+    const totals = this.totals;
+    totals.audioPacketsIn++;
+    totals.audioPacketsOut += recipients;
+    totals.audioBytesIn += bytes;
+    totals.audioBytesOut += bytes * recipients;
+    this.audioIn.inc();
+    this.audioBytesIn.inc(bytes);
+    if (recipients > 0) {
+      this.audioOut.inc(recipients);
+      this.audioBytesOut.inc(bytes * recipients);
+    }
+    this.relayLatency.observe(relayMicros / 1e6);
+  }
+
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.totals.httpRequests++;
+    const statusLabel = String(status);
+    this.httpRequestsTotal.labels(method, route, statusLabel).inc();
+    this.httpDuration.labels(method, route, statusLabel).observe(seconds);
+  }
+
+  loginSucceeded(): void {
+    this.authLogins.labels('success').inc();
+  }
+
+  loginFailed(reason: string): void {
+    this.authLogins.labels(reason).inc();
+  }
+
+  throttleRefused(path: string): void {
+    let child = this.throttledChildren.get(path);
+    if (!child) {
+      const label = this.throttledChildren.size < MAX_THROTTLED_PATHS ? path : OVERFLOW_LABEL;
+      child = this.throttledChildren.get(label) ?? this.rateLimited.labels(label);
+      this.throttledChildren.set(label, child);
+    }
+    child.inc();
+  }
+
+  registerAudioSource(source: AudioSource): void {
+    this.audioSource = source;
+  }
+
+  registerPresenceSource(source: PresenceSource): void {
+    this.presenceSource = source;
+  }
+
+  registerChannelSource(source: ChannelSource): void {
+    this.channelSource = source;
+  }
+
+  /** The audio config's `latency_target_ms`, against which the latency alert is raised. */
+  registerAudioLatencyTarget(source: () => number): void {
+    this.audioLatencyTargetSource = source;
+  }
+
+  /** A source not registered yet (its module absent or still starting) reads as zeros / nulls. */
+  audio(): AudioMetricsSnapshot {
+    return this.audioSource ? this.audioSource() : EMPTY_AUDIO;
+  }
+
+  presence(): PresenceSnapshot {
+    return this.presenceSource ? this.presenceSource() : EMPTY_PRESENCE;
+  }
+
+  channels(): Promise<ChannelSnapshot> {
+    return this.channelSource ? this.channelSource() : Promise.resolve(EMPTY_CHANNELS);
+  }
+
+  /** null until the voice module registers its audio config. */
+  audioLatencyTargetMs(): number | null {
+    return this.audioLatencyTargetSource ? this.audioLatencyTargetSource() : null;
+  }
+
+  private connectionChild(namespace: string) {
+    let child = this.connectionChildren.get(namespace);
+    if (!child) {
+      const label = this.connectionChildren.size < MAX_NAMESPACES ? namespace : OVERFLOW_LABEL;
+      child = this.connectionChildren.get(label) ?? {
+        gauge: this.socketConnections.labels(label),
+        total: this.socketConnectionsTotal.labels(label),
+      };
+      this.connectionChildren.set(label, child);
+    }
+    return child;
+  }
+}
