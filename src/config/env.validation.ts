@@ -130,9 +130,8 @@ const PLACEHOLDER_SECRET = /change[-_ ]?me|secret|example|placeholder/i;
 /** Validates the raw environment; throws one line naming every bad variable. */
 export function validateEnv(raw: Record<string, unknown>): Env {
   const env = plainToInstance(EnvDto, raw, { exposeDefaultValues: true });
-  const problems = validateSync(env).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
-  );
+  // class-validator messages already start with the variable's name.
+  const problems = validateSync(env).flatMap((error) => Object.values(error.constraints ?? {}));
 
   if (env.NODE_ENV === 'production') {
     if (!env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
