@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../../common/auth/auth.decorators';
+import type { Principal, UserPrincipal } from '../../common/auth/principal';
+import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { ChannelsService } from './channels.service';
+import { CreateChannelDto } from './dto/create-channel.dto';
+import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
+
+/** Seed 004's channels API, in its `{success, data}` envelope. Routes without a decorator need a signed-in user. */
+@ApiTags('channels')
+@Controller('api/channels')
+export class ChannelsController {
+  constructor(private readonly channels: ChannelsService) {}
+
+  @Get()
+  async list(@CurrentPrincipal() principal: UserPrincipal) {
+    return { success: true, data: await this.channels.listVisible(principal) };
+  }
+
+  @Post()
+  async create(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: CreateChannelDto) {
+    return { success: true, data: await this.channels.create(principal, dto) };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: UserPrincipal) {
+    return { success: true, data: await this.channels.getVisible(id, principal) };
+  }
+
+  @Delete(':id')
+  async remove(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    await this.channels.remove(id, principal);
+    return { success: true, message: 'Channel deleted' };
+  }
+}
+
+@ApiTags('advanced')
+@Controller('api/advanced/channels')
+export class AdvancedChannelsController {
+  constructor(private readonly channels: ChannelsService) {}
+
+  @Get()
+  async filter(@CurrentPrincipal() principal: UserPrincipal, @Query() query: FilterChannelsQueryDto) {
+    return { success: true, data: await this.channels.filter(principal, query) };
+  }
+}

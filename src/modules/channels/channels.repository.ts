@@ -1,0 +1,83 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import type { FilterQuery, Model } from 'mongoose';
+import { Channel, ChannelRecord, ChannelType } from './schemas/channel.schema';
+
+export interface NewChannel {
+  name: string;
+  description: string;
+  max_users: number;
+  is_private: boolean;
+  channel_type: ChannelType;
+  owner_id: string | null;
+  member_ids: string[];
+}
+
+export interface ChannelFilter {
+  /** Case-insensitive substring of the name. */
+  name?: string;
+  channel_type?: ChannelType;
+  /** All private channels (admin), or only those this user owns or was admitted to. */
+  privateVisibleTo: 'all' | string;
+}
+
+/** Listing queries are bounded: sorting happens in the database's memory on FerretDB. */
+export const CHANNEL_LIST_LIMIT = 1000;
+
+/** The only code that touches the channels collection. */
+@Injectable()
+export class ChannelsRepository implements OnModuleInit {
+  constructor(@InjectModel(Channel.name) private readonly channels: Model<Channel>) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.channels.init();
+  }
+
+  async create(channel: NewChannel): Promise<ChannelRecord> {
+    const created = await this.channels.create({ _id: randomUUID(), ...channel });
+    return created.toObject();
+  }
+
+  /** The seed script's idempotent create: a public channel of that name owned by nobody, made once. */
+  async ensureSeeded(channel: NewChannel): Promise<boolean> {
+    const result = await this.channels
+      .updateOne(
+        { name: channel.name, owner_id: null },
+        { $setOnInsert: { _id: randomUUID(), ...channel, created_at: new Date(), updated_at: new Date() } },
+        { upsert: true, timestamps: false },
+      )
+      .exec();
+    return result.upsertedCount === 1;
+  }
+
+  findById(id: string): Promise<ChannelRecord | null> {
+    return this.channels.findById(id).lean<ChannelRecord>().exec();
+  }
+
+  list(filter: ChannelFilter): Promise<ChannelRecord[]> {
+    const query: FilterQuery<Channel> = {};
+    if (filter.privateVisibleTo !== 'all') {
+      query.$or = [{ is_private: false }, { owner_id: filter.privateVisibleTo }, { member_ids: filter.privateVisibleTo }];
+    }
+    if (filter.name) query.name = { $regex: escapeRegex(filter.name), $options: 'i' };
+    if (filter.channel_type) query.channel_type = filter.channel_type;
+    return this.channels.find(query).sort({ created_at: 1, _id: 1 }).limit(CHANNEL_LIST_LIMIT).lean<ChannelRecord[]>().exec();
+  }
+
+  count(): Promise<number> {
+    return this.channels.countDocuments().exec();
+  }
+
+  async incrementConnections(id: string): Promise<void> {
+    await this.channels.updateOne({ _id: id }, { $inc: { total_connections: 1 } }, { timestamps: false }).exec();
+  }
+
+  async deleteById(id: string): Promise<boolean> {
+    return (await this.channels.deleteOne({ _id: id }).exec()).deletedCount === 1;
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

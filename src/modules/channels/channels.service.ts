@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { isAdmin, Principal, UserPrincipal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { ChannelDetails, PublicChannel, toPublicChannel } from './channel.presenter';
+import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore } from './channel-membership.store';
+import { CHANNEL_EVENTS, ChannelDeletedEvent } from './channels.events';
+import { ChannelsRepository } from './channels.repository';
+import type { CreateChannelDto } from './dto/create-channel.dto';
+import type { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
+import type { ChannelRecord } from './schemas/channel.schema';
+
+export const DEFAULT_MAX_USERS = 10;
+
+@Injectable()
+export class ChannelsService {
+  constructor(
+    private readonly channels: ChannelsRepository,
+    @Inject(CHANNEL_MEMBERSHIP_STORE) private readonly membership: ChannelMembershipStore,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async create(owner: UserPrincipal, dto: CreateChannelDto): Promise<PublicChannel> {
+    const channel = await this.channels.create({
+      name: dto.name,
+      description: dto.description ?? '',
+      max_users: dto.max_users ?? DEFAULT_MAX_USERS,
+      is_private: dto.is_private ?? false,
+      channel_type: dto.channel_type ?? 'voice',
+      owner_id: owner.userId,
+      member_ids: [...new Set(dto.member_ids ?? [])],
+    });
+    return toPublicChannel(channel, 0);
+  }
+
+  /** Public channels and the private ones the caller may see. */
+  async listVisible(principal: UserPrincipal): Promise<PublicChannel[]> {
+    return this.withCounts(await this.channels.list({ privateVisibleTo: principal.userId }));
+  }
+
+  /** The advanced listing: name / type filters in the database, member-count filters on live membership. */
+  async filter(principal: UserPrincipal, query: FilterChannelsQueryDto): Promise<PublicChannel[]> {
+    const records = await this.channels.list({
+      name: query.name,
+      channel_type: query.channel_type,
+      privateVisibleTo: query.include_private && isAdmin(principal) ? 'all' : principal.userId,
+    });
+    const channels = await this.withCounts(records);
+    return channels.filter(
+      (channel) =>
+        (query.min_users === undefined || channel.current_users >= query.min_users) &&
+        (query.max_users === undefined || channel.current_users <= query.max_users),
+    );
+  }
+
+  /** A private channel is 404 to whoever may not see it, so its existence does not leak. */
+  async getVisible(id: string, principal: UserPrincipal): Promise<ChannelDetails> {
+    const channel = await this.channels.findById(id);
+    if (!channel || !canSee(channel, principal)) throw new AppError('CHANNEL_NOT_FOUND');
+    const members = await this.membership.members(id);
+    return { ...toPublicChannel(channel, members.length), members };
+  }
+
+  /** What a join needs: the channel, if it exists and the user may enter it. */
+  async getJoinable(id: string, principal: UserPrincipal): Promise<ChannelRecord> {
+    const channel = await this.channels.findById(id);
+    if (!channel) throw new AppError('CHANNEL_NOT_FOUND');
+    if (!canSee(channel, principal)) throw new AppError('PERMISSION_DENIED', 'This channel is private');
+    return channel;
+  }
+
+  recordConnection(id: string): Promise<void> {
+    return this.channels.incrementConnections(id);
+  }
+
+  /** Owner or admin. Members are told (UserLeft each, then ChannelDeleted) before this resolves. */
+  async remove(id: string, principal: Principal | undefined): Promise<void> {
+    const channel = await this.channels.findById(id);
+    const user = principal?.kind === 'user' ? principal : undefined;
+    if (!channel || !user || !canSee(channel, user)) throw new AppError('CHANNEL_NOT_FOUND');
+    if (channel.owner_id !== user.userId && !isAdmin(user)) throw new AppError('PERMISSION_DENIED');
+    if (!(await this.channels.deleteById(id))) throw new AppError('CHANNEL_NOT_FOUND');
+    await this.events.emitAsync(CHANNEL_EVENTS.deleted, { channel_id: id } satisfies ChannelDeletedEvent);
+  }
+
+  async snapshot(): Promise<{ total_channels: number; active_channels: number }> {
+    const [total, active] = await Promise.all([this.channels.count(), this.membership.activeChannelCount()]);
+    return { total_channels: total, active_channels: active };
+  }
+
+  private async withCounts(records: ChannelRecord[]): Promise<PublicChannel[]> {
+    const counts = await this.membership.counts(records.map((channel) => channel._id));
+    return records.map((channel) => toPublicChannel(channel, counts.get(channel._id) ?? 0));
+  }
+}
+
+function canSee(channel: ChannelRecord, user: UserPrincipal): boolean {
+  return !channel.is_private || channel.owner_id === user.userId || channel.member_ids.includes(user.userId) || isAdmin(user);
+}
