@@ -7,6 +7,7 @@ import { AppLoggerModule } from './common/logging/logger.module';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { validateEnv } from './config/env.validation';
 import { DatabaseModule } from './database/database.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { StatsModule } from './modules/stats/stats.module';
@@ -36,6 +37,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         UsersModule,
+        AuthModule,
         StatsModule,
       ],
       providers: [

@@ -14,6 +14,11 @@ describe('health and OpenAPI', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
   });
 
+  it('stays public: a bad credential on it is ignored, not refused', async () => {
+    await t.http().get('/health').set('Authorization', 'Bearer not.a.jwt').expect(200);
+    await t.http().get('/health').set('X-API-Key', 'wrong-key-wrong-key').expect(200);
+  });
+
   it('GET /health/live and /health/ready answer terminus reports', async () => {
     expect((await t.http().get('/health/live').expect(200)).body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
     const ready = await t.http().get('/health/ready').expect(200);

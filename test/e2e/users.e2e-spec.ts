@@ -1,3 +1,4 @@
+import { loginAs, SERVICE_KEY_HEADERS } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 
 const PASSWORD = 'Sup3r!secret';
@@ -98,17 +99,66 @@ describe('users (seed 000 and seed 004 routes)', () => {
 
   describe('reading users', () => {
     it('lists users oldest first and gets one by id', async () => {
+      const viewer = await loginAs(t, { username: 'viewer' });
       const a = (await create({ username: 'ann', password: PASSWORD }).expect(201)).body;
       const b = (await create({ username: 'ben', password: PASSWORD }).expect(201)).body;
-      expect((await t.http().get('/users').expect(200)).body).toEqual([a, b]);
-      expect((await t.http().get(`/users/${b.id}`).expect(200)).body).toEqual(b);
+      expect((await t.http().get('/users').set(viewer.headers).expect(200)).body).toEqual([viewer.user, a, b]);
+      expect((await t.http().get(`/users/${b.id}`).set(viewer.headers).expect(200)).body).toEqual(b);
+    });
+
+    it('accepts the session token header as well as the bearer JWT', async () => {
+      const viewer = await loginAs(t);
+      const res = await t.http().get(`/users/${viewer.user.id}`).set('INSAkari-Connect-Token', viewer.sessionToken).expect(200);
+      expect(res.body).toEqual(viewer.user);
+    });
+
+    it('answers 401 without a credential, with a bad one, and 403 to the service key', async () => {
+      const viewer = await loginAs(t);
+      for (const path of ['/users', `/users/${viewer.user.id}`, '/users/leaderboard', `/api/users/${viewer.user.id}`]) {
+        const res = await t.http().get(path).expect(401);
+        expect(res.body).toMatchObject({ success: false, statusCode: 401, error_code: 'UNAUTHORIZED', message: 'Unauthorized' });
+        await t.http().get(path).set('Authorization', 'Bearer not.a.jwt').expect(401);
+        await t.http().get(path).set('INSAkari-Connect-Token', '3b241101-e2bb-4255-8caf-4136c566a962').expect(401);
+        const service = await t.http().get(path).set(SERVICE_KEY_HEADERS).expect(403);
+        expect(service.body.error_code).toBe('PERMISSION_DENIED');
+      }
     });
 
     it('answers 404 USER_NOT_FOUND for an unknown id and 400 for a malformed one', async () => {
-      const missing = await t.http().get('/users/3b241101-e2bb-4255-8caf-4136c566a962').expect(404);
+      const viewer = await loginAs(t);
+      const missing = await t.http().get('/users/3b241101-e2bb-4255-8caf-4136c566a962').set(viewer.headers).expect(404);
       expect(missing.body).toMatchObject({ error_code: 'USER_NOT_FOUND', message: 'User not found' });
-      const malformed = await t.http().get('/users/not-a-uuid').expect(400);
+      const malformed = await t.http().get('/users/not-a-uuid').set(viewer.headers).expect(400);
       expect(malformed.body.error_code).toBe('INVALID_INPUT');
+    });
+  });
+
+  describe('DELETE /users/:id', () => {
+    it('lets a user delete their own account, revoking its sessions at once', async () => {
+      const self = await loginAs(t);
+      const res = await t.http().delete(`/users/${self.user.id}`).set(self.headers).expect(200);
+      expect(res.body).toEqual({ message: 'User deleted' });
+      expect(await usersInDb()).toHaveLength(0);
+      await t.http().get('/users').set(self.headers).expect(401);
+      await t.http().get('/users').set('INSAkari-Connect-Token', self.sessionToken).expect(401);
+      await t.http().post('/auth/refresh').send({ refreshToken: self.refreshToken }).expect(401);
+      expect(await t.connection.collection('sessions').countDocuments({ user_id: self.user.id })).toBe(0);
+    });
+
+    it('lets an admin delete anyone and refuses other users and the service key', async () => {
+      const victim = await loginAs(t);
+      const other = await loginAs(t);
+      const admin = await loginAs(t, { role: 'admin' });
+      const denied = await t.http().delete(`/users/${victim.user.id}`).set(other.headers).expect(403);
+      expect(denied.body.error_code).toBe('PERMISSION_DENIED');
+      await t.http().delete(`/users/${victim.user.id}`).set(SERVICE_KEY_HEADERS).expect(403);
+      await t.http().delete(`/users/${victim.user.id}`).expect(401);
+      expect(await usersInDb()).toHaveLength(3);
+
+      await t.http().delete(`/users/${victim.user.id}`).set(admin.headers).expect(200);
+      expect((await usersInDb()).map((user) => user._id).sort()).toEqual([other.user.id, admin.user.id].sort());
+      await t.http().get('/users').set(victim.headers).expect(401);
+      await t.http().delete(`/users/${victim.user.id}`).set(admin.headers).expect(404);
     });
   });
 
@@ -116,7 +166,7 @@ describe('users (seed 000 and seed 004 routes)', () => {
     it('lands 50 parallel increments exactly', async () => {
       const user = (await create({ username: 'scorer', password: PASSWORD }).expect(201)).body;
       const results = await Promise.all(
-        Array.from({ length: 50 }, () => t.http().post(`/users/${user.id}/score`).send({ increment: 3 })),
+        Array.from({ length: 50 }, () => t.http().post(`/users/${user.id}/score`).set(SERVICE_KEY_HEADERS).send({ increment: 3 })),
       );
       expect(results.every((res) => res.status === 200)).toBe(true);
       const [stored] = await usersInDb();
@@ -130,29 +180,47 @@ describe('users (seed 000 and seed 004 routes)', () => {
       'refuses a bad increment %j',
       async (body) => {
         const user = (await create({ username: 'scorer', password: PASSWORD }).expect(201)).body;
-        await t.http().post(`/users/${user.id}/score`).send(body).expect(400);
+        await t.http().post(`/users/${user.id}/score`).set(SERVICE_KEY_HEADERS).send(body).expect(400);
         expect((await usersInDb())[0].score).toBe(0);
       },
     );
 
     it('answers 404 for an unknown user', async () => {
-      const res = await t.http().post('/users/3b241101-e2bb-4255-8caf-4136c566a962/score').send({ increment: 1 }).expect(404);
+      const res = await t
+        .http()
+        .post('/users/3b241101-e2bb-4255-8caf-4136c566a962/score')
+        .set(SERVICE_KEY_HEADERS)
+        .send({ increment: 1 })
+        .expect(404);
       expect(res.body.error_code).toBe('USER_NOT_FOUND');
     });
 
+    it('admits an admin and the service key, refuses a user (403), a wrong key and nobody (401)', async () => {
+      const player = await loginAs(t);
+      const admin = await loginAs(t, { role: 'admin' });
+      const path = `/users/${player.user.id}/score`;
+      expect((await t.http().post(path).set(admin.headers).send({ increment: 2 }).expect(200)).body.score).toBe(2);
+      const denied = await t.http().post(path).set(player.headers).send({ increment: 100 }).expect(403);
+      expect(denied.body).toMatchObject({ statusCode: 403, error_code: 'PERMISSION_DENIED' });
+      const wrongKey = await t.http().post(path).set('X-API-Key', 'not-the-service-key-at-all').send({ increment: 100 }).expect(401);
+      expect(wrongKey.body).toMatchObject({ error_code: 'UNAUTHORIZED', message: 'Invalid API key' });
+      await t.http().post(path).send({ increment: 100 }).expect(401);
+      const stored = await t.connection.collection('users').findOne({ _id: player.user.id as never });
+      expect(stored?.score).toBe(2);
+    });
+
     it('ranks the leaderboard by score and honours limit', async () => {
-      const ids: string[] = [];
+      const viewer = await loginAs(t, { username: 'viewer' });
       for (const [username, score] of [['low', 1], ['high', 30], ['mid', 10]] as const) {
         const user = (await create({ username, password: PASSWORD }).expect(201)).body;
-        await t.http().post(`/users/${user.id}/score`).send({ increment: score }).expect(200);
-        ids.push(user.id);
+        await t.http().post(`/users/${user.id}/score`).set(SERVICE_KEY_HEADERS).send({ increment: score }).expect(200);
       }
-      const board = (await t.http().get('/users/leaderboard').expect(200)).body;
-      expect(board.map((user: { username: string }) => user.username)).toEqual(['high', 'mid', 'low']);
-      const top = (await t.http().get('/users/leaderboard?limit=2').expect(200)).body;
+      const board = (await t.http().get('/users/leaderboard').set(viewer.headers).expect(200)).body;
+      expect(board.map((user: { username: string }) => user.username)).toEqual(['high', 'mid', 'low', 'viewer']);
+      const top = (await t.http().get('/users/leaderboard?limit=2').set(viewer.headers).expect(200)).body;
       expect(top).toHaveLength(2);
-      await t.http().get('/users/leaderboard?limit=101').expect(400);
-      await t.http().get('/users/leaderboard?limit=abc').expect(400);
+      await t.http().get('/users/leaderboard?limit=101').set(viewer.headers).expect(400);
+      await t.http().get('/users/leaderboard?limit=abc').set(viewer.headers).expect(400);
     });
   });
 
@@ -166,7 +234,8 @@ describe('users (seed 000 and seed 004 routes)', () => {
       const [stored] = await usersInDb();
       expect(stored.password_hash).toBeNull();
 
-      const got = await t.http().get(`/api/users/${res.body.user.id}`).expect(200);
+      const viewer = await loginAs(t);
+      const got = await t.http().get(`/api/users/${res.body.user.id}`).set(viewer.headers).expect(200);
       expect(got.body).toEqual({ success: true, user: res.body.user, data: res.body.user });
     });
 

@@ -1,9 +1,11 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { ErrorCode } from '../errors/error-codes';
 import type { Principal, Role } from './principal';
 
 export const IS_PUBLIC = 'auth:public';
 export const ROLES_KEY = 'auth:roles';
 export const ALLOW_SERVICE = 'auth:allow-service';
+export const AUTH_FAILURE = 'auth:failure';
 
 /** No credential needed. Without any decorator a route requires a signed-in user. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -13,6 +15,18 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
 /** Also accepts the `X-API-Key` service principal. */
 export const AllowService = () => SetMetadata(ALLOW_SERVICE, true);
+
+export interface AuthFailure {
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * The error a route answers when no valid credential was presented (seed 002
+ * routes have their own: `GET /auth/user` says 403 `Incorrect token`). An
+ * expired token still answers TOKEN_EXPIRED, so clients know to refresh.
+ */
+export const OnAuthFailure = (code: ErrorCode, message: string) => SetMetadata(AUTH_FAILURE, { code, message } satisfies AuthFailure);
 
 /** The authenticated principal the guard put on the request. */
 export const CurrentPrincipal = createParamDecorator(

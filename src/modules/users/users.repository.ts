@@ -60,6 +60,14 @@ export class UsersRepository implements OnModuleInit {
     return this.users.findOne({ username_key: usernameKey(username) }).lean<UserRecord>().exec();
   }
 
+  /** Sets last_login on an active account; null when it is gone or deactivated. */
+  recordLogin(id: string, at: Date): Promise<UserRecord | null> {
+    return this.users
+      .findOneAndUpdate({ _id: id, is_active: true }, { $set: { last_login: at } }, { new: true })
+      .lean<UserRecord>()
+      .exec();
+  }
+
   list(limit: number, offset: number): Promise<UserRecord[]> {
     return this.users.find().sort({ created_at: 1, _id: 1 }).skip(offset).limit(limit).lean<UserRecord[]>().exec();
   }

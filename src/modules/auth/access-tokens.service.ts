@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import type { Role } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import type { Env } from '../../config/env.validation';
+
+/** Claims of an access JWT (HS256). */
+export interface AccessTokenClaims {
+  sub: string;
+  sid: string;
+  username: string;
+  role: Role;
+  iat: number;
+  exp: number;
+}
+
+export interface IssuedAccessToken {
+  accessToken: string;
+  /** Lifetime in seconds, as `expiresIn` in responses. */
+  expiresIn: number;
+}
+
+@Injectable()
+export class AccessTokens {
+  readonly ttlSeconds: number;
+
+  constructor(
+    private readonly jwt: JwtService,
+    config: ConfigService<Env, true>,
+  ) {
+    this.ttlSeconds = config.get('JWT_ACCESS_TTL_S', { infer: true });
+  }
+
+  issue(claims: Pick<AccessTokenClaims, 'sub' | 'sid' | 'username' | 'role'>): IssuedAccessToken {
+    return { accessToken: this.jwt.sign({ ...claims }), expiresIn: this.ttlSeconds };
+  }
+
+  /** Signature, algorithm and expiry; anything wrong is UNAUTHORIZED, an expired token TOKEN_EXPIRED. */
+  verify(token: string): AccessTokenClaims {
+    let claims: AccessTokenClaims;
+    try {
+      claims = this.jwt.verify<AccessTokenClaims>(token);
+    } catch (error) {
+      throw new AppError((error as Error).name === 'TokenExpiredError' ? 'TOKEN_EXPIRED' : 'UNAUTHORIZED');
+    }
+    if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string') throw new AppError('UNAUTHORIZED');
+    return claims;
+  }
+}

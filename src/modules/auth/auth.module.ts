@@ -1,0 +1,51 @@
+import { Global, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AuthGuard } from '../../common/auth/auth.guard';
+import { ServiceKeyVerifier } from '../../common/auth/service-key';
+import type { Env } from '../../config/env.validation';
+import { UsersModule } from '../users/users.module';
+import { AccessTokens } from './access-tokens.service';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AuthenticationService } from './authentication.service';
+import { LoginLockout } from './login-lockout';
+import { Session, SessionSchema } from './schemas/session.schema';
+import { SessionCache } from './session-cache';
+import { SessionRevocations } from './session-revocations';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+/** Global: the socket handshake middleware of every gateway needs AuthenticationService. */
+@Global()
+@Module({
+  imports: [
+    UsersModule,
+    MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Env, true>) => ({
+        secret: config.get('JWT_SECRET', { infer: true }),
+        signOptions: { algorithm: 'HS256', expiresIn: config.get('JWT_ACCESS_TTL_S', { infer: true }) },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AccessTokens,
+    AuthService,
+    AuthenticationService,
+    LoginLockout,
+    SessionCache,
+    SessionRevocations,
+    SessionsRepository,
+    SessionsService,
+    ServiceKeyVerifier,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AuthenticationService, SessionsService, ServiceKeyVerifier],
+})
+export class AuthModule {}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import type { UserPrincipal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { UsersRepository } from '../users/users.repository';
+import { AccessTokens } from './access-tokens.service';
+import { CachedSession, SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
+import { SessionRevocations } from './session-revocations';
+import { SessionsRepository } from './sessions.repository';
+import { hashToken } from './token-hash';
+
+/** What a request or a socket handshake presents: an access JWT, or the opaque session token. */
+export interface Credential {
+  accessToken?: string;
+  sessionToken?: string;
+}
+
+export interface VerifiedCredential {
+  principal: UserPrincipal;
+  /** When the presented credential stops working (JWT `exp`, or the session's expiry). */
+  expiresAt: Date;
+}
+
+/**
+ * Turns a credential into the user principal of its session: used by the HTTP
+ * guard and the socket handshake middleware. A known, unrevoked session costs
+ * no database round-trip (SessionCache); a revoked one is refused at once
+ * (SessionRevocations).
+ */
+@Injectable()
+export class AuthenticationService {
+  constructor(
+    private readonly tokens: AccessTokens,
+    private readonly sessions: SessionsRepository,
+    private readonly users: UsersRepository,
+    private readonly cache: SessionCache,
+    private readonly revocations: SessionRevocations,
+  ) {}
+
+  /** Throws AppError UNAUTHORIZED (missing, malformed, unknown, revoked) or TOKEN_EXPIRED. */
+  async authenticate(credential: Credential): Promise<UserPrincipal> {
+    if (credential.accessToken) {
+      const claims = this.tokens.verify(credential.accessToken);
+      return (await this.sessionById(claims.sid, claims.sub)).principal;
+    }
+    if (credential.sessionToken) return (await this.sessionByToken(credential.sessionToken)).principal;
+    throw new AppError('UNAUTHORIZED');
+  }
+
+  /** As authenticate, also telling when the credential expires (POST /auth/verify). */
+  async verify(credential: Credential): Promise<VerifiedCredential> {
+    if (credential.accessToken) {
+      const claims = this.tokens.verify(credential.accessToken);
+      const session = await this.sessionById(claims.sid, claims.sub);
+      return { principal: session.principal, expiresAt: new Date(claims.exp * 1000) };
+    }
+    if (credential.sessionToken) {
+      const session = await this.sessionByToken(credential.sessionToken);
+      return { principal: session.principal, expiresAt: new Date(session.expiresAt) };
+    }
+    throw new AppError('UNAUTHORIZED');
+  }
+
+  private async sessionById(sessionId: string, userId: string): Promise<CachedSession> {
+    if (this.revocations.isRevoked(sessionId)) throw new AppError('UNAUTHORIZED');
+    const session = this.cache.getById(sessionId, Date.now()) ?? (await this.load(sessionId, await this.sessions.findById(sessionId)));
+    if (session.principal.userId !== userId) throw new AppError('UNAUTHORIZED');
+    return session;
+  }
+
+  private async sessionByToken(sessionToken: string): Promise<CachedSession> {
+    const tokenHash = hashToken(sessionToken);
+    const cached = this.cache.getByTokenHash(tokenHash, Date.now());
+    if (cached) {
+      if (this.revocations.isRevoked(cached.principal.sessionId)) throw new AppError('UNAUTHORIZED');
+      return cached;
+    }
+    const record = await this.sessions.findByTokenHash(tokenHash);
+    return this.load(record?._id, record);
+  }
+
+  /** Checks a session read from the database (and its user) and caches it. */
+  private async load(sessionId: string | undefined, record: Awaited<ReturnType<SessionsRepository['findById']>>): Promise<CachedSession> {
+    if (!sessionId || !record || record.revoked_at) throw new AppError('UNAUTHORIZED');
+    const now = Date.now();
+    if (record.expires_at.getTime() <= now) throw new AppError('TOKEN_EXPIRED');
+    const user = await this.users.findById(record.user_id);
+    if (!user || !user.is_active) throw new AppError('UNAUTHORIZED');
+    // A revocation may have landed while we were reading: it wins.
+    if (this.revocations.isRevoked(sessionId)) throw new AppError('UNAUTHORIZED');
+
+    const entry: CachedSession = {
+      principal: { kind: 'user', userId: user._id, username: user.username, role: user.role, sessionId },
+      tokenHash: record.token_hash,
+      expiresAt: record.expires_at.getTime(),
+      cachedUntil: now + SESSION_CACHE_TTL_MS,
+    };
+    this.cache.set(entry);
+    // "last used" is refreshed once per cache period, not per request.
+    void this.sessions.touch(sessionId, new Date(now)).catch(() => undefined);
+    return entry;
+  }
+}

@@ -1,0 +1,162 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AppError } from '../../common/errors/app-error';
+import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import type { Env } from '../../config/env.validation';
+import { USER_EVENTS, UserDeletedEvent } from '../users/users.events';
+import { AUTH_EVENTS, RevocationReason, SessionRevokedEvent } from './auth.events';
+import { SessionRevocations } from './session-revocations';
+import { SessionsRepository } from './sessions.repository';
+import { hashToken } from './token-hash';
+
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+/** Revoked sessions stay a day for the audit trail before the sweep removes them. */
+const REVOKED_RETENTION_MS = 86_400_000;
+
+export interface SessionMetadata {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface NewSessionTokens {
+  sessionId: string;
+  /** The opaque session token (UUID v4), seed 002's `token`. */
+  sessionToken: string;
+  refreshToken: string;
+  expiresAt: Date;
+}
+
+export interface RotatedSession {
+  sessionId: string;
+  userId: string;
+  refreshToken: string;
+}
+
+/** Session lifecycle: creation, refresh rotation with reuse detection, revocation, expiry sweep. */
+@Injectable()
+export class SessionsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly ttlMs: number;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly revocations: SessionRevocations,
+    private readonly events: EventEmitter2,
+    config: ConfigService<Env, true>,
+  ) {
+    this.ttlMs = config.get('SESSION_TTL_S', { infer: true }) * 1000;
+  }
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => {
+      this.revocations.prune();
+      this.sweep().catch((error: Error) => this.logger.warn(`session sweep failed: ${error.message}`));
+    }, SWEEP_INTERVAL_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.sweeper);
+  }
+
+  async create(userId: string, metadata: SessionMetadata): Promise<NewSessionTokens> {
+    const sessionId = randomUUID();
+    const sessionToken = randomUUID();
+    const refreshToken = newRefreshToken(sessionId);
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.ttlMs);
+    await this.sessions.create({
+      id: sessionId,
+      userId,
+      tokenHash: hashToken(sessionToken),
+      refreshHash: hashToken(refreshToken),
+      ip: metadata.ip,
+      userAgent: metadata.userAgent,
+      now,
+      expiresAt,
+    });
+    return { sessionId, sessionToken, refreshToken, expiresAt };
+  }
+
+  /**
+   * Exchanges the current refresh token for the next one. A token of a live
+   * session that is not its current one was already used (or forged by someone
+   * who knows the session id): the family is compromised, so the whole session
+   * is revoked (reuse detection).
+   */
+  async rotate(refreshToken: string): Promise<RotatedSession> {
+    const sessionId = sessionIdOf(refreshToken);
+    if (!sessionId) throw new AppError('UNAUTHORIZED', 'Invalid refresh token');
+    const next = newRefreshToken(sessionId);
+    const rotated = await this.sessions.rotateRefresh(sessionId, hashToken(refreshToken), hashToken(next), new Date());
+    if (rotated) return { sessionId, userId: rotated.user_id, refreshToken: next };
+
+    const session = await this.sessions.findById(sessionId);
+    if (session && !session.revoked_at && session.expires_at.getTime() > Date.now()) {
+      await this.revoke(sessionId, 'refresh_reuse');
+      this.logger.warn({ sessionId, userId: session.user_id }, 'refresh token reuse: session revoked');
+      throw new AppError('UNAUTHORIZED', 'Refresh token reuse detected; session revoked');
+    }
+    if (session && !session.revoked_at) throw new AppError('TOKEN_EXPIRED', 'Refresh token expired');
+    throw new AppError('UNAUTHORIZED', 'Invalid refresh token');
+  }
+
+  /** A new refresh token for a live session (login by session token); the previous one stops working. */
+  async restartRefresh(sessionId: string): Promise<string> {
+    const next = newRefreshToken(sessionId);
+    if (!(await this.sessions.replaceRefresh(sessionId, hashToken(next), new Date()))) throw new AppError('UNAUTHORIZED');
+    return next;
+  }
+
+  /** Revokes one session; true when this call revoked it (the event fires once). */
+  async revoke(sessionId: string, reason: RevocationReason): Promise<boolean> {
+    // Effective on this instance before the database even answers.
+    this.revocations.revoke(sessionId);
+    const revoked = await this.sessions.revoke(sessionId, reason, new Date());
+    if (!revoked) return false;
+    this.events.emit(AUTH_EVENTS.sessionRevoked, { sessionId, userId: revoked.user_id } satisfies SessionRevokedEvent);
+    return true;
+  }
+
+  async revokeAllOfUser(userId: string, reason: RevocationReason): Promise<number> {
+    this.revocations.revokeUser(userId);
+    let count = 0;
+    for (const sessionId of await this.sessions.unrevokedIdsOfUser(userId)) {
+      if (await this.revoke(sessionId, reason)) count += 1;
+    }
+    return count;
+  }
+
+  /** Account gone: its sessions are revoked (sockets drop via the event), then deleted with it. */
+  @OnEvent(USER_EVENTS.deleted)
+  async onUserDeleted({ id }: UserDeletedEvent): Promise<void> {
+    try {
+      await this.revokeAllOfUser(id, 'user_deleted');
+      await this.sessions.deleteOfUser(id);
+    } catch (error) {
+      // The user is gone, so the session loads refuse anyway; only the cleanup failed.
+      this.logger.error({ err: error, userId: id }, 'revoking the sessions of a deleted user failed');
+    }
+  }
+
+  @OnEvent(ADMIN_EVENTS.cleanup)
+  async sweep(): Promise<AdminOperationCounts> {
+    const now = Date.now();
+    const expired = await this.sessions.deleteExpired(new Date(now));
+    const revoked = await this.sessions.deleteRevokedBefore(new Date(now - REVOKED_RETENTION_MS));
+    return { expired_sessions: expired, revoked_sessions: revoked };
+  }
+}
+
+/** `<session id>.<256 random bits>`: the id finds the family, the secret proves possession. */
+function newRefreshToken(sessionId: string): string {
+  return `${sessionId}.${randomBytes(32).toString('base64url')}`;
+}
+
+const REFRESH_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
+
+function sessionIdOf(refreshToken: string): string | undefined {
+  return REFRESH_TOKEN.exec(refreshToken)?.[1];
+}
