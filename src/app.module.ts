@@ -5,11 +5,14 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { createValidationPipe } from './common/validation/validation.pipe';
+import { WebsocketModule } from './common/websocket/websocket.module';
 import { validateEnv } from './config/env.validation';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { RealtimeModule } from './modules/realtime/realtime.module';
+import { SignalingModule } from './modules/signaling/signaling.module';
 import { StatsModule } from './modules/stats/stats.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -39,6 +42,9 @@ export class AppModule {
         UsersModule,
         AuthModule,
         StatsModule,
+        WebsocketModule,
+        RealtimeModule,
+        SignalingModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

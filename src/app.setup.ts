@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppError } from './common/errors/app-error';
+import { AppIoAdapter } from './common/websocket/io.adapter';
 import type { Env } from './config/env.validation';
 
 /** Everything main.ts applies to the app; the e2e tests apply the very same. */
@@ -21,6 +22,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.useBodyParser('json', { limit: config.get('BODY_LIMIT_BYTES', { infer: true }) });
 
   const allowed = new Set(corsOrigins(config));
+  app.useWebSocketAdapter(new AppIoAdapter(app, corsOrigins(config)));
   app.enableCors({
     origin: (origin, callback) => {
       if (!origin || allowed.has(origin)) callback(null, true);

@@ -1,0 +1,71 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ExtendedError, Socket } from 'socket.io';
+import { AppError } from '../errors/app-error';
+import { AuthenticationService, Credential } from '../../modules/auth/authentication.service';
+import type { SocketData } from './socket.types';
+
+/** Longer than any token this service issues; bigger values are refused unread. */
+const MAX_TOKEN_LENGTH = 4096;
+const SESSION_TOKEN_HEADER = 'insakari-connect-token';
+
+export type SocketMiddleware = (socket: Socket, next: (error?: ExtendedError) => void) => void;
+
+/**
+ * Handshake authentication for every namespace, run before the connection
+ * exists (Nest guards do not run on connection). Accepts `auth.token` (access
+ * JWT), `auth.sessionToken` or the `INSAkari-Connect-Token` header (session
+ * token), or an `Authorization: Bearer` header. A refusal is a `connect_error`
+ * with message `Unauthorized` and `data.code` UNAUTHORIZED or TOKEN_EXPIRED.
+ */
+@Injectable()
+export class SocketAuthMiddleware {
+  private readonly logger = new Logger(SocketAuthMiddleware.name);
+
+  constructor(private readonly authentication: AuthenticationService) {}
+
+  readonly use: SocketMiddleware = (socket, next) => {
+    const credential = credentialOf(socket);
+    if (!credential) {
+      next(refusal('UNAUTHORIZED'));
+      return;
+    }
+    this.authentication.authenticate(credential).then(
+      (principal) => {
+        (socket.data as SocketData) = { principal, connectedAt: Date.now() };
+        next();
+      },
+      (error: unknown) => {
+        if (error instanceof AppError && (error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED')) {
+          next(refusal(error.code));
+          return;
+        }
+        // The database or the cache failed: the client may retry; it is not a credential problem.
+        this.logger.error({ err: error }, 'socket handshake authentication failed');
+        next(refusal('SERVICE_UNAVAILABLE', 'Service unavailable'));
+      },
+    );
+  };
+}
+
+function credentialOf(socket: Socket): Credential | null {
+  const { auth, headers } = socket.handshake;
+  const accessToken = tokenOf(auth?.token) ?? tokenOf(bearerOf(headers.authorization));
+  if (accessToken) return { accessToken };
+  const sessionToken = tokenOf(auth?.sessionToken) ?? tokenOf(headers[SESSION_TOKEN_HEADER]);
+  return sessionToken ? { sessionToken } : null;
+}
+
+/** Only non-empty strings of sane length count: an object or an array is no token. */
+function tokenOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH ? value : undefined;
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+}
+
+function refusal(code: 'UNAUTHORIZED' | 'TOKEN_EXPIRED' | 'SERVICE_UNAVAILABLE', message = 'Unauthorized'): ExtendedError {
+  const error: ExtendedError = new Error(message);
+  error.data = { code };
+  return error;
+}

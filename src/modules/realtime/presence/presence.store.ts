@@ -1,0 +1,39 @@
+/** One live socket of a user on namespace `/`. */
+export interface PresenceConnection {
+  userId: string;
+  username: string;
+  socketId: string;
+  /** Epoch milliseconds. */
+  connectedAt: number;
+}
+
+/** A connected user, as `GET /api/users?details=true` lists it. */
+export interface PresenceUser {
+  id: string;
+  username: string;
+  connections: number;
+  /** ISO-8601: when the user's oldest live socket connected. */
+  connected_since: string;
+}
+
+/**
+ * Who is connected, with how many sockets, since when. The single source of
+ * presence: the in-memory implementation serves one process; a Redis one makes
+ * several instances act as one (SPEC section 8) without touching its callers.
+ */
+export abstract class PresenceStore {
+  /** Records a socket; `first` is true when the user had no other socket. */
+  abstract add(connection: PresenceConnection): Promise<{ first: boolean }>;
+
+  /** Forgets a socket; `last` is true when the user has no socket left. Unknown sockets are ignored. */
+  abstract remove(userId: string, socketId: string): Promise<{ last: boolean }>;
+
+  /** How many sockets the user has (0 when offline). */
+  abstract connectionCount(userId: string): Promise<number>;
+
+  /** The connected users, oldest connection first. */
+  abstract users(): Promise<PresenceUser[]>;
+
+  /** Sockets of every user. */
+  abstract totalConnections(): Promise<number>;
+}

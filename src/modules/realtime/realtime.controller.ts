@@ -1,0 +1,43 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AllowService, CurrentPrincipal, Roles } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
+import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { ConnectedUsersQueryDto } from './dto/connected-users-query.dto';
+import { SendMessageDto } from './dto/send-message.dto';
+import { MessagingService } from './messaging.service';
+
+/** Seed 001's REST API over the connected sockets. */
+@ApiTags('realtime')
+@ApiBearerAuth()
+@ApiSecurity('session-token')
+@ApiSecurity('service-key')
+@Controller('api/users')
+export class RealtimeController {
+  constructor(private readonly messaging: MessagingService) {}
+
+  /** Users or services: ids of the connected users, cluster-wide. */
+  @AllowService()
+  @Get()
+  async connected(@Query() query: ConnectedUsersQueryDto) {
+    if (query.details === 'true') return { users: await this.messaging.connectedUsers() };
+    return { users: await this.messaging.connectedUserIds() };
+  }
+
+  /** Services or admins: a `message` event to every connected socket. */
+  @Roles('admin')
+  @AllowService()
+  @Post('broadcast')
+  @HttpCode(200)
+  async broadcast(@Body() dto: SendMessageDto, @CurrentPrincipal() sender: Principal) {
+    return { status: 'Message broadcasted', recipients: await this.messaging.broadcast(sender, dto.message) };
+  }
+
+  /** Users, services or admins: a `message` event to every socket of one user. */
+  @AllowService()
+  @Post(':id/message')
+  @HttpCode(200)
+  async message(@Param('id', ParseIdPipe) id: string, @Body() dto: SendMessageDto, @CurrentPrincipal() sender: Principal) {
+    return { status: 'Message sent', delivered: await this.messaging.sendToUser(sender, id, dto.message) };
+  }
+}

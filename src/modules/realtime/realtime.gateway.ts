@@ -1,0 +1,74 @@
+import { Logger, UseFilters } from '@nestjs/common';
+import {
+  Ack,
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import type { DefaultEventsMap, Server } from 'socket.io';
+import type { AuthenticatedSocket, SocketData } from '../../common/websocket/socket.types';
+import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
+import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
+import { MetricsRecorder } from '../metrics/metrics-recorder.service';
+import { PresenceService } from './presence/presence.service';
+import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.events';
+
+const NAMESPACE = '/';
+
+type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEvents>;
+
+/**
+ * Namespace `/`: presence announcements and seed 001's `register`. The socket
+ * is authenticated (and in its rooms) before this gateway sees it.
+ */
+@UseFilters(WsExceptionFilter)
+@WebSocketGateway()
+export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(RealtimeGateway.name);
+
+  @WebSocketServer()
+  private readonly server!: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>;
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly metrics: MetricsRecorder,
+  ) {}
+
+  async handleConnection(socket: RealtimeSocket): Promise<void> {
+    this.metrics.socketOpened(NAMESPACE);
+    const { principal, connectedAt } = socket.data;
+    try {
+      const { first, users } = await this.presence.connect(principal, socket.id, connectedAt);
+      if (!socket.connected) return;
+      socket.emit('users', users);
+      if (first) socket.broadcast.emit('userConnected', { id: principal.userId, username: principal.username });
+    } catch (error) {
+      this.logger.error({ err: error }, 'presence could not record a connection');
+      socket.disconnect(true);
+    }
+  }
+
+  async handleDisconnect(socket: RealtimeSocket): Promise<void> {
+    this.metrics.socketClosed(NAMESPACE);
+    const { principal, connectedAt } = socket.data;
+    try {
+      const { last } = await this.presence.disconnect(principal, socket.id, connectedAt);
+      if (last) this.server.emit('userDisconnected', { userId: principal.userId });
+    } catch (error) {
+      this.logger.error({ err: error }, 'presence could not record a disconnection');
+    }
+  }
+
+  /** Acknowledged when the id is the caller's own; without an ack callback the answer is a `registered` event. */
+  @SubscribeMessage('register')
+  register(@ConnectedSocket() socket: RealtimeSocket, @MessageBody() payload: unknown, @Ack() ack?: AckCallback): void {
+    this.metrics.socketEvent(NAMESPACE, 'register');
+    const userId = this.presence.register(socket.data.principal, payload);
+    if (typeof ack === 'function') ack(ackOk({ userId }));
+    else socket.emit('registered', { userId });
+  }
+}

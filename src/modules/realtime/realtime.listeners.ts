@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { RealtimePublisher } from '../../common/websocket/realtime.publisher';
+import { AUTH_EVENTS, SessionRevokedEvent } from '../auth/auth.events';
+import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserScoreUpdatedEvent } from '../users/users.events';
+
+/**
+ * Module events turned into pushes: seed 000's user events to every client,
+ * and disconnects for revoked sessions and deleted accounts. The users and
+ * auth modules know nothing of sockets.
+ */
+@Injectable()
+export class RealtimeListeners {
+  constructor(private readonly publisher: RealtimePublisher) {}
+
+  @OnEvent(USER_EVENTS.created)
+  userCreated({ user }: UserCreatedEvent): void {
+    this.publisher.toAll('user_created', { user });
+  }
+
+  @OnEvent(USER_EVENTS.deleted)
+  userDeleted({ id }: UserDeletedEvent): void {
+    this.publisher.toAll('user_deleted', { id });
+    this.publisher.disconnectUser(id);
+  }
+
+  @OnEvent(USER_EVENTS.scoreUpdated)
+  scoreUpdated({ id, username, score, increment }: UserScoreUpdatedEvent): void {
+    this.publisher.toAll('UPDATE_SCORE', { id, username, score, increment });
+  }
+
+  @OnEvent(AUTH_EVENTS.sessionRevoked)
+  sessionRevoked({ sessionId }: SessionRevokedEvent): void {
+    this.publisher.disconnectSession(sessionId);
+  }
+}
