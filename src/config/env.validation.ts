@@ -4,6 +4,7 @@ import {
   IsBooleanString,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -116,8 +117,35 @@ export class EnvDto {
   @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
 
+  /** Alert thresholds (a value at twice the threshold escalates warning to error). */
+  @Transform(toInt) @IsInt() @Min(1)
+  ALERT_CPU_PERCENT = 90;
+
+  /** p99 event-loop delay over one sampling interval. */
+  @Transform(toInt) @IsInt() @Min(1)
+  ALERT_EVENT_LOOP_DELAY_MS = 200;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  ALERT_MEMORY_RSS_MB = 1024;
+
+  /** Audio packet loss rate, 0..1. */
+  @Transform(toInt) @IsNumber() @Min(0) @Max(1)
+  ALERT_PACKET_LOSS_RATE = 0.05;
+
+  /** /health/ready fails above this p99 event-loop delay… */
+  @Transform(toInt) @IsInt() @Min(1)
+  READY_EVENT_LOOP_DELAY_MS = 1000;
+
+  /** …or above this share of V8's heap size limit in use. */
+  @Transform(toInt) @IsNumber() @Min(0.01) @Max(1)
+  READY_HEAP_USED_RATIO = 0.95;
+
   @IsBooleanString()
   SWAGGER_ENABLED = 'true';
+
+  /** How often voice sockets (/voice, /ws) are pinged to measure their round-trip time. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  AUDIO_PING_INTERVAL_MS = 2000;
 
   /** Set by validateEnv when JWT_SECRET was generated for this process (development). */
   JWT_SECRET_GENERATED?: boolean;

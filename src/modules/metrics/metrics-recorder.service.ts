@@ -12,7 +12,7 @@ import {
   PresenceSource,
 } from './metrics.types';
 
-/** Label values a client can influence are capped so a hostile client cannot blow up the series count. */
+/** Label values a client can influence are capped (the overflow label included) so a hostile client cannot blow up the series count. */
 const MAX_NAMESPACES = 16;
 const MAX_EVENTS_PER_NAMESPACE = 64;
 const MAX_THROTTLED_PATHS = 64;
@@ -20,6 +20,8 @@ const OVERFLOW_LABEL = '_other';
 
 /** Monotonic totals kept as plain numbers: the collector turns their deltas into per-second rates. */
 export interface RecorderTotals {
+  /** Sockets open now, every namespace and transport together. */
+  openSockets: number;
   socketEvents: number;
   audioPacketsIn: number;
   audioPacketsOut: number;
@@ -39,6 +41,7 @@ export interface RecorderTotals {
 export class MetricsRecorder {
   readonly registry = new Registry();
   readonly totals: RecorderTotals = {
+    openSockets: 0,
     socketEvents: 0,
     audioPacketsIn: 0,
     audioPacketsOut: 0,
@@ -127,12 +130,14 @@ export class MetricsRecorder {
   }
 
   socketOpened(namespace: string): void {
+    this.totals.openSockets++;
     const child = this.connectionChild(namespace);
     child.gauge.inc();
     child.total.inc();
   }
 
   socketClosed(namespace: string): void {
+    this.totals.openSockets--;
     this.connectionChild(namespace).gauge.dec();
   }
 
@@ -140,14 +145,14 @@ export class MetricsRecorder {
     this.totals.socketEvents++;
     let events = this.eventChildren.get(namespace);
     if (!events) {
-      const ns = this.eventChildren.size < MAX_NAMESPACES ? namespace : OVERFLOW_LABEL;
+      const ns = this.eventChildren.size < MAX_NAMESPACES - 1 ? namespace : OVERFLOW_LABEL;
       events = this.eventChildren.get(ns) ?? new Map();
       this.eventChildren.set(ns, events);
       namespace = ns;
     }
     let child = events.get(event);
     if (!child) {
-      const name = events.size < MAX_EVENTS_PER_NAMESPACE ? event : OVERFLOW_LABEL;
+      const name = events.size < MAX_EVENTS_PER_NAMESPACE - 1 ? event : OVERFLOW_LABEL;
       child = events.get(name) ?? this.socketEvents.labels(namespace, name);
       events.set(name, child);
     }
@@ -188,7 +193,7 @@ export class MetricsRecorder {
   throttleRefused(path: string): void {
     let child = this.throttledChildren.get(path);
     if (!child) {
-      const label = this.throttledChildren.size < MAX_THROTTLED_PATHS ? path : OVERFLOW_LABEL;
+      const label = this.throttledChildren.size < MAX_THROTTLED_PATHS - 1 ? path : OVERFLOW_LABEL;
       child = this.throttledChildren.get(label) ?? this.rateLimited.labels(label);
       this.throttledChildren.set(label, child);
     }
@@ -233,7 +238,7 @@ export class MetricsRecorder {
   private connectionChild(namespace: string) {
     let child = this.connectionChildren.get(namespace);
     if (!child) {
-      const label = this.connectionChildren.size < MAX_NAMESPACES ? namespace : OVERFLOW_LABEL;
+      const label = this.connectionChildren.size < MAX_NAMESPACES - 1 ? namespace : OVERFLOW_LABEL;
       child = this.connectionChildren.get(label) ?? {
         gauge: this.socketConnections.labels(label),
         total: this.socketConnectionsTotal.labels(label),

@@ -1,0 +1,43 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Public } from '../../common/auth/auth.decorators';
+import { AlertsQueryDto, HistoryQueryDto } from './dto/metrics-query.dto';
+import { MetricsService } from './metrics.service';
+
+/** Seed 004's monitoring API: `{success, data}` bodies, public. */
+@ApiTags('metrics')
+@Public()
+@Controller('api/metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get('current')
+  async current() {
+    return { success: true, data: await this.metrics.current() };
+  }
+
+  @Get('history')
+  history(@Query() query: HistoryQueryDto) {
+    return { success: true, data: this.metrics.history(query.limit, query.period) };
+  }
+
+  @Get('health')
+  async health() {
+    return { success: true, data: await this.metrics.health() };
+  }
+
+  @Get('alerts')
+  alerts(@Query() query: AlertsQueryDto) {
+    return { success: true, data: this.metrics.alertList(query) };
+  }
+
+  @Get('summary')
+  async summary() {
+    return { success: true, data: await this.metrics.summary() };
+  }
+
+  @Get('component/:component')
+  async component(@Param('component') component: string) {
+    return { success: true, data: await this.metrics.component(component) };
+  }
+}

@@ -1,0 +1,296 @@
+import parsePrometheusTextFormat, { PrometheusFamily } from 'parse-prometheus-text-format';
+import { MetricsRecorder } from '../../src/modules/metrics/metrics-recorder.service';
+import { createTestApp, TestApp } from '../utils/create-test-app';
+
+const INTERVAL_MS = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a value, or fails after `ms`. */
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 8000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+
+/** Blocks this process's event loop (the app runs in it) for `ms`. */
+function blockEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy wait: this is the forced condition
+  }
+}
+
+const num = expect.any(Number);
+const numOrNull = (value: unknown) => value === null || typeof value === 'number';
+
+describe('metrics API', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ METRICS_INTERVAL_MS: String(INTERVAL_MS), METRICS_RETENTION_S: '10', ALERT_EVENT_LOOP_DELAY_MS: '150' });
+  });
+  afterAll(() => t.close());
+
+  it('GET /api/metrics/current answers the seed shape with measured figures', async () => {
+    const res = await t.http().get('/api/metrics/current').expect(200);
+    expect(res.body).toEqual({
+      success: true,
+      data: {
+        timestamp: num,
+        collected_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        audio_metrics: {
+          // No voice traffic: counts are 0 and figures without data are null, never invented.
+          active_channels: 0,
+          active_users: 0,
+          average_latency_ms: null,
+          packet_loss_percentage: null,
+          audio_quality_score: null,
+          jitter_ms: null,
+          active_streams: 0,
+        },
+        performance_metrics: { cpu_usage_percent: num, memory_usage_mb: num, thread_pool_utilization: num, heap_used_mb: num, event_loop_delay_ms: expect.anything() },
+        network_metrics: {
+          packets_received_per_second: 0,
+          packets_sent_per_second: 0,
+          connection_count: 0,
+          bytes_received_per_second: 0,
+          bytes_sent_per_second: 0,
+        },
+        system_health: { overall_health_score: num, uptime_seconds: num, database_up: true },
+      },
+    });
+    const { performance_metrics: perf, timestamp } = res.body.data;
+    expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(5);
+    expect(perf.memory_usage_mb).toBeGreaterThan(10);
+    expect(perf.cpu_usage_percent).toBeGreaterThanOrEqual(0);
+    expect(perf.thread_pool_utilization).toBeGreaterThanOrEqual(0);
+    expect(perf.thread_pool_utilization).toBeLessThanOrEqual(100);
+    expect(numOrNull(perf.event_loop_delay_ms)).toBe(true);
+  });
+
+  it('history grows at the configured interval, bounded by limit and period', async () => {
+    const first = (await t.http().get('/api/metrics/history?limit=1000').expect(200)).body.data;
+    await sleep(INTERVAL_MS * 6);
+    const res = await t.http().get('/api/metrics/history?limit=1000&period=60').expect(200);
+    const data = res.body.data;
+    expect(data).toMatchObject({ interval_ms: INTERVAL_MS, retention_seconds: 10, period_seconds: 10, count: data.samples.length });
+    expect(data.count - first.count).toBeGreaterThanOrEqual(4);
+    const times = data.samples.map((s: { collected_at: string }) => Date.parse(s.collected_at));
+    const gaps = times.slice(1).map((time: number, i: number) => time - times[i]);
+    // Timer jitter on a shared machine moves single gaps; the median sits on the interval.
+    const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+    expect(median).toBeGreaterThanOrEqual(INTERVAL_MS * 0.8);
+    expect(median).toBeLessThanOrEqual(INTERVAL_MS * 1.6);
+    expect(data.samples[0]).toEqual(expect.objectContaining({ audio_metrics: expect.any(Object), network_metrics: expect.any(Object) }));
+
+    const limited = (await t.http().get('/api/metrics/history?limit=2').expect(200)).body.data;
+    expect(limited.count).toBe(2);
+    // The newest two, oldest first.
+    expect(Date.parse(limited.samples[0].collected_at)).toBeLessThan(Date.parse(limited.samples[1].collected_at));
+    expect(Date.parse(limited.samples[1].collected_at)).toBeGreaterThanOrEqual(times[times.length - 1]);
+  });
+
+  it('history ring holds at most METRICS_RETENTION_S of samples', async () => {
+    const res = await t.http().get('/api/metrics/history?limit=10000&period=100000').expect(200);
+    expect(res.body.data.period_seconds).toBe(10);
+    expect(res.body.data.count).toBeLessThanOrEqual((10 * 1000) / INTERVAL_MS);
+  });
+
+  it('GET /api/metrics/health scores each component and overall', async () => {
+    const res = await t.http().get('/api/metrics/health').expect(200);
+    const data = res.body.data;
+    expect(res.body.success).toBe(true);
+    expect(data).toEqual({
+      timestamp: num,
+      overall_health_score: num,
+      status: expect.stringMatching(/^(healthy|degraded|unhealthy)$/),
+      uptime_seconds: num,
+      active_alerts: num,
+      components: {
+        performance: { score: num, status: expect.any(String), metrics: expect.any(Object), thresholds: { cpu_usage_percent: 90, event_loop_delay_p99_ms: 150 } },
+        memory: { score: num, status: expect.any(String), metrics: expect.any(Object), thresholds: { memory_rss_mb: 1024 } },
+        audio: {
+          score: null,
+          status: null,
+          metrics: { average_latency_ms: null, packet_loss_rate: null, audio_quality_score: null },
+          thresholds: { average_latency_ms: data.components.audio.thresholds.average_latency_ms, packet_loss_rate: 0.05 },
+        },
+        database: { score: 1, status: 'healthy', metrics: { reachable: true }, thresholds: {} },
+      },
+    });
+    expect(numOrNull(data.components.audio.thresholds.average_latency_ms)).toBe(true);
+    const scores = [data.components.performance.score, data.components.memory.score, 1];
+    expect(data.overall_health_score).toBeCloseTo(Math.min(...scores), 2);
+  });
+
+  it('GET /api/metrics/summary is flat', async () => {
+    const res = await t.http().get('/api/metrics/summary').expect(200);
+    expect(Object.keys(res.body.data).sort()).toEqual(
+      [
+        'timestamp', 'uptime_seconds', 'overall_health_score', 'cpu_usage_percent', 'memory_usage_mb', 'event_loop_delay_ms',
+        'connection_count', 'connected_users', 'active_channels', 'active_users', 'packets_received_per_second',
+        'packets_sent_per_second', 'average_latency_ms', 'packet_loss_percentage', 'audio_quality_score', 'database_up', 'active_alerts',
+      ].sort(),
+    );
+    for (const value of Object.values(res.body.data)) expect(typeof value === 'object' && value !== null).toBe(false);
+  });
+
+  it('GET /api/metrics/component/:component serves audio, performance and network, 404 otherwise', async () => {
+    for (const component of ['audio', 'performance', 'network']) {
+      const res = await t.http().get(`/api/metrics/component/${component}`).expect(200);
+      expect(res.body).toEqual({ success: true, data: { component, timestamp: num, metrics: expect.any(Object) } });
+    }
+    const perf = (await t.http().get('/api/metrics/component/performance').expect(200)).body.data.metrics;
+    expect(perf.collector_overhead.cpu_us_per_sample).toBeGreaterThan(0);
+    expect(perf.collector_overhead.percent_of_one_core).toBeLessThan(1);
+
+    const res = await t.http().get('/api/metrics/component/disk').expect(404);
+    expect(res.body).toMatchObject({ success: false, statusCode: 404, error_code: 'NOT_FOUND' });
+  });
+
+  it('refuses bad query values with 400 INVALID_INPUT', async () => {
+    for (const query of ['history?limit=abc', 'history?limit=0', 'history?period=-5', 'history?foo=1', 'alerts?severity=fatal', 'alerts?component=disk', 'alerts?limit=99999', 'alerts?active=maybe', 'history?limit[$gt]=1']) {
+      const res = await t.http().get(`/api/metrics/${query}`).expect(400);
+      expect(res.body).toMatchObject({ success: false, error_code: 'INVALID_INPUT' });
+    }
+  });
+
+  it('a forced condition raises an alert that resolves once it stops holding', async () => {
+    // Let a clean sample settle, then stall the event loop well past the 150 ms threshold.
+    await sleep(INTERVAL_MS * 2);
+    blockEventLoop(500);
+    const raised = await eventually(async () => {
+      const res = await t.http().get('/api/metrics/alerts?component=performance').expect(200);
+      return res.body.data.find((a: { rule: string }) => a.rule === 'event_loop_delay');
+    });
+    expect(raised).toEqual({
+      id: expect.any(String),
+      rule: 'event_loop_delay',
+      component: 'performance',
+      severity: expect.stringMatching(/^(warning|error)$/),
+      message: expect.stringMatching(/^Event-loop delay p99 [\d.]+ ms above 150 ms$/),
+      value: expect.any(Number),
+      threshold: 150,
+      raised_at: expect.any(String),
+      resolved_at: null,
+      active: true,
+    });
+    expect(raised.value).toBeGreaterThan(150);
+
+    const resolved = await eventually(async () => {
+      const res = await t.http().get('/api/metrics/alerts?active=false').expect(200);
+      return res.body.data.find((a: { id: string }) => a.id === raised.id);
+    });
+    expect(resolved).toMatchObject({ active: false, raised_at: raised.raised_at });
+    expect(Date.parse(resolved.resolved_at)).toBeGreaterThan(Date.parse(raised.raised_at));
+    const active = (await t.http().get('/api/metrics/alerts?active=true').expect(200)).body.data;
+    expect(active.find((a: { rule: string }) => a.rule === 'event_loop_delay')).toBeUndefined();
+
+    // Filters: warning is a minimum level; critical excludes it.
+    expect((await t.http().get('/api/metrics/alerts?severity=warning').expect(200)).body.data.map((a: { id: string }) => a.id)).toContain(raised.id);
+    expect((await t.http().get('/api/metrics/alerts?severity=critical').expect(200)).body.data).toEqual([]);
+    expect((await t.http().get('/api/metrics/alerts?component=audio').expect(200)).body.data).toEqual([]);
+  });
+});
+
+function family(families: PrometheusFamily[], name: string): PrometheusFamily {
+  const found = families.find((f) => f.name === name);
+  if (!found) throw new Error(`metric ${name} missing`);
+  return found;
+}
+
+function counter(families: PrometheusFamily[], name: string, labels: Record<string, string> = {}): number {
+  const sample = family(families, name).metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  return sample ? Number(sample.value) : 0;
+}
+
+describe('GET /metrics (Prometheus)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const scrape = async () => parsePrometheusTextFormat((await t.http().get('/metrics').expect(200)).text);
+
+  it('serves parseable Prometheus text with default process metrics', async () => {
+    const res = await t.http().get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
+    const families = parsePrometheusTextFormat(res.text);
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+      expect(family(families, name)).toBeDefined();
+    }
+    expect(family(families, 'http_request_duration_seconds').type).toBe('HISTOGRAM');
+    expect(family(families, 'audio_relay_latency_seconds').type).toBe('HISTOGRAM');
+  });
+
+  it('HTTP counters and the duration histogram move with traffic, by route pattern and status', async () => {
+    const labels = { method: 'GET', route: '/api/metrics/component/:component', status: '200' };
+    const before = counter(await scrape(), 'http_requests_total', labels);
+    const missingBefore = counter(await scrape(), 'http_requests_total', { method: 'GET', route: '/api/metrics/component/:component', status: '404' });
+    const unmatchedBefore = counter(await scrape(), 'http_requests_total', { method: 'GET', route: 'unmatched', status: '404' });
+    await t.http().get('/api/metrics/component/audio').expect(200);
+    await t.http().get('/api/metrics/component/network').expect(200);
+    await t.http().get('/api/metrics/component/nope').expect(404);
+    await t.http().get('/no/such/route/12345').expect(404);
+
+    const after = await scrape();
+    expect(counter(after, 'http_requests_total', labels)).toBe(before + 2);
+    expect(counter(after, 'http_requests_total', { ...labels, status: '404' })).toBe(missingBefore + 1);
+    expect(counter(after, 'http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(unmatchedBefore + 1);
+    // URLs never become labels.
+    expect(family(after, 'http_requests_total').metrics.some((m) => m.labels?.route?.includes('12345'))).toBe(false);
+    // The parser folds labelled histograms into one sample, so the histogram's count is read from its text line.
+    const text = (await t.http().get('/metrics').expect(200)).text;
+    const countLine = text.split('\n').find((line) => line.startsWith('http_request_duration_seconds_count{method="GET",route="/api/metrics/component/:component",status="200"}'));
+    expect(Number(countLine?.split(' ').pop())).toBe(before + 2);
+  });
+
+  it('socket, audio and auth counters reflect what the recorder and the bus receive', async () => {
+    const recorder = t.app.get(MetricsRecorder);
+    const before = await scrape();
+    recorder.socketOpened('/voice');
+    recorder.socketOpened('/voice');
+    recorder.socketClosed('/voice');
+    recorder.socketEvent('/voice', 'AudioData');
+    recorder.audioPacketRelayed(200, 3, 150);
+    // Hostile clients cannot mint unbounded event labels.
+    for (let i = 0; i < 100; i++) recorder.socketEvent('/', `junk-${i}`);
+
+    const after = await scrape();
+    expect(counter(after, 'socket_connections', { namespace: '/voice' }) - counter(before, 'socket_connections', { namespace: '/voice' })).toBe(1);
+    expect(counter(after, 'socket_connections_total', { namespace: '/voice' }) - counter(before, 'socket_connections_total', { namespace: '/voice' })).toBe(2);
+    expect(counter(after, 'socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(counter(before, 'socket_events_total', { namespace: '/voice', event: 'AudioData' }) + 1);
+    expect(counter(after, 'audio_packets_total', { direction: 'in' }) - counter(before, 'audio_packets_total', { direction: 'in' })).toBe(1);
+    expect(counter(after, 'audio_packets_total', { direction: 'out' }) - counter(before, 'audio_packets_total', { direction: 'out' })).toBe(3);
+    expect(counter(after, 'audio_bytes_total', { direction: 'out' }) - counter(before, 'audio_bytes_total', { direction: 'out' })).toBe(600);
+    const events = family(after, 'socket_events_total').metrics.filter((m) => m.labels?.namespace === '/');
+    expect(events.length).toBeLessThanOrEqual(64);
+    expect(events.find((m) => m.labels?.event === '_other')).toBeDefined();
+  });
+});
+
+describe('GET /metrics with METRICS_TOKEN', () => {
+  const token = 'metrics-token-0123456789abcdef';
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ METRICS_TOKEN: token });
+  });
+  afterAll(() => t.close());
+
+  it('requires Authorization: Bearer <METRICS_TOKEN>', async () => {
+    const missing = await t.http().get('/metrics').expect(401);
+    expect(missing.body).toMatchObject({ success: false, error_code: 'UNAUTHORIZED' });
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+    await t.http().get('/metrics').set('Authorization', `Bearer ${token}x`).expect(401);
+    await t.http().get('/metrics').set('Authorization', token).expect(401);
+    const ok = await t.http().get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(parsePrometheusTextFormat(ok.text).length).toBeGreaterThan(10);
+  });
+});
