@@ -1,5 +1,5 @@
 /** Unit specs sit beside the code; e2e specs boot the real app against the embedded database. */
-const transform = { '^.+\\.ts$': ['@swc/jest'] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 module.exports = {
   maxWorkers: 2,
