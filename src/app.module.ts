@@ -4,6 +4,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { AppLoggerModule } from './common/logging/logger.module';
+import { ThrottlingModule } from './common/throttling/throttling.module';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { WebsocketModule } from './common/websocket/websocket.module';
 import { validateEnv } from './config/env.validation';
@@ -40,6 +41,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         UsersModule,
+        ThrottlingModule,
         AuthModule,
         StatsModule,
         WebsocketModule,

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { AppError } from '../errors/app-error';
 import type { ErrorCode } from '../errors/error-codes';
-import type { Principal, Role } from './principal';
+import type { Principal, Role, UserPrincipal } from './principal';
 
 export const IS_PUBLIC = 'auth:public';
 export const ROLES_KEY = 'auth:roles';
@@ -33,3 +34,10 @@ export const CurrentPrincipal = createParamDecorator(
   (_: unknown, context: ExecutionContext): Principal | undefined =>
     context.switchToHttp().getRequest<{ principal?: Principal }>().principal,
 );
+
+/** The signed-in user of a route that admits only users (the default): never a service principal. */
+export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): UserPrincipal => {
+  const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  if (principal?.kind !== 'user') throw new AppError('UNAUTHORIZED');
+  return principal;
+});

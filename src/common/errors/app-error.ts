@@ -20,6 +20,8 @@ export class AppError extends Error {
     readonly details?: ErrorDetail[],
     /** Extra response headers, e.g. Retry-After. */
     readonly headers?: Record<string, string>,
+    /** Extra fields of the HTTP error body a seed requires (e.g. `valid: false` of /auth/verify). */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';

@@ -21,6 +21,7 @@ interface Normalized {
   message: string;
   details?: ErrorDetail[];
   headers?: Record<string, string>;
+  extra?: Record<string, unknown>;
 }
 
 /** Errors raised by Express middleware (body-parser, cors) carry these fields. */
@@ -48,6 +49,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return;
 
     const body: ErrorBody = {
+      ...error.extra,
       success: false,
       statusCode: error.status,
       error_code: error.code,
@@ -64,7 +66,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   private normalize(exception: unknown): Normalized {
     if (exception instanceof AppError) {
-      return { status: exception.status, code: exception.code, message: exception.message, details: exception.details, headers: exception.headers };
+      return {
+        status: exception.status,
+        code: exception.code,
+        message: exception.message,
+        details: exception.details,
+        headers: exception.headers,
+        extra: exception.extra,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -1,18 +1,34 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../../common/auth/auth.decorators';
+import { CurrentUser, OnAuthFailure, Public } from '../../common/auth/auth.decorators';
+import { credentialsFrom } from '../../common/auth/credentials';
+import type { UserPrincipal } from '../../common/auth/principal';
+import { CredentialRoute } from '../../common/throttling/credential-route.decorator';
+import { AuthService, LoginResult, RefreshResult, VerifyResult } from './auth.service';
+import type { Credential } from './authentication.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
-import { AuthService, LoginResult, RefreshResult } from './auth.service';
+import { SignoutDto } from './dto/signout.dto';
+import { SignupDto } from './dto/signup.dto';
+import { UpdateAccountDto } from './dto/update-account.dto';
+import { VerifyDto } from './dto/verify.dto';
 import type { SessionMetadata } from './sessions.service';
 
 const MAX_USER_AGENT = 256;
 
+/** Seeds 002 and 003 (`/auth/*`) and seed 000's `/login`. Routes without @Public() need a user (the global guard). */
 @ApiTags('auth')
+@CredentialRoute()
 @Controller()
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('auth/signup')
+  signup(@Body() dto: SignupDto) {
+    return this.auth.signup(dto);
+  }
 
   @Public()
   @Post('auth/login')
@@ -35,8 +51,47 @@ export class AuthController {
   refresh(@Body() dto: RefreshDto): Promise<RefreshResult> {
     return this.auth.refresh(dto.refreshToken);
   }
+
+  @Public()
+  @Post('auth/verify')
+  @HttpCode(200)
+  verify(@Body() dto: VerifyDto, @Req() request: Request): Promise<VerifyResult> {
+    return this.auth.verify(dto.token !== undefined ? credentialOf(dto.token) : credentialsFrom(request.headers));
+  }
+
+  @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @Post('auth/logout')
+  @HttpCode(200)
+  logout(@CurrentUser() principal: UserPrincipal) {
+    return this.auth.logout(principal);
+  }
+
+  @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @Post('auth/signout')
+  @HttpCode(200)
+  signout(@Body() dto: SignoutDto, @CurrentUser() principal: UserPrincipal) {
+    return this.auth.signout(principal, dto.password);
+  }
+
+  @OnAuthFailure('PERMISSION_DENIED', 'Incorrect token')
+  @Get('auth/user')
+  me(@CurrentUser() principal: UserPrincipal) {
+    return this.auth.me(principal);
+  }
+
+  @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @Post('auth/user')
+  @HttpCode(200)
+  update(@Body() dto: UpdateAccountDto, @CurrentUser() principal: UserPrincipal) {
+    return this.auth.updateAccount(principal, dto);
+  }
 }
 
 function metadataOf(request: Request): SessionMetadata {
   return { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null };
+}
+
+/** A JWT has three dot-separated parts; a session token is a UUID. */
+function credentialOf(token: string): Credential {
+  return token.split('.').length === 3 ? { accessToken: token } : { sessionToken: token };
 }

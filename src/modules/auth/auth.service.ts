@@ -1,14 +1,17 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomBytes } from 'node:crypto';
+import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { PasswordHasher } from '../users/password-hasher.service';
+import { RegistrationService } from '../users/registration.service';
 import { UserRecord } from '../users/schemas/user.schema';
 import { PublicUser, toPublicUser } from '../users/user.presenter';
-import { UsersRepository } from '../users/users.repository';
+import { AccountChanges, UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { AccessTokens } from './access-tokens.service';
 import { AUTH_EVENTS, LoginFailedEvent, LoginSucceededEvent } from './auth.events';
-import { AuthenticationService } from './authentication.service';
+import { AuthenticationService, Credential } from './authentication.service';
 import { LoginLockout } from './login-lockout';
 import { SessionMetadata, SessionsService } from './sessions.service';
 
@@ -35,6 +38,25 @@ export interface RefreshResult {
   expiresIn: number;
 }
 
+export interface SignupInput {
+  username: string;
+  email: string;
+  password: string;
+  invitationCode?: string;
+}
+
+export interface AccountUpdate {
+  username?: string;
+  email?: string;
+  password?: string;
+}
+
+export interface VerifyResult {
+  valid: true;
+  user: PublicUser;
+  expiresAt: string;
+}
+
 const BAD_CREDENTIALS = 'Invalid username or password';
 
 @Injectable()
@@ -44,6 +66,8 @@ export class AuthService implements OnModuleInit {
 
   constructor(
     private readonly users: UsersRepository,
+    private readonly accounts: UsersService,
+    private readonly registration: RegistrationService,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly tokens: AccessTokens,
@@ -61,6 +85,53 @@ export class AuthService implements OnModuleInit {
     if (token !== undefined && username === undefined && password === undefined) return this.loginWithToken(token);
     if (token === undefined && username !== undefined && password !== undefined) return this.loginWithPassword(username, password, metadata);
     throw new AppError('INVALID_INPUT', 'Provide username and password, or token');
+  }
+
+  async signup({ invitationCode, ...account }: SignupInput): Promise<{ user: PublicUser }> {
+    return { user: await this.registration.register(account, invitationCode) };
+  }
+
+  /** Any failure is 401 with `valid: false` in the body (seed 003 clients test that flag). */
+  async verify(credential: Credential): Promise<VerifyResult> {
+    try {
+      const { principal, expiresAt } = await this.authentication.verify(credential);
+      const user = await this.users.findById(principal.userId);
+      if (!user) throw new AppError('UNAUTHORIZED');
+      return { valid: true, user: toPublicUser(user), expiresAt: expiresAt.toISOString() };
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 401) throw error;
+      throw new AppError(error.code, error.message, undefined, undefined, { valid: false });
+    }
+  }
+
+  async logout(principal: UserPrincipal): Promise<{ message: string }> {
+    await this.sessions.revoke(principal.sessionId, 'logout');
+    return { message: 'Logged out' };
+  }
+
+  /** Seed 002: deletes the account after checking its password; its sessions go with it. */
+  async signout(principal: UserPrincipal, password: string): Promise<{ message: string }> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new AppError('UNAUTHORIZED', 'Invalid session');
+    if (!user.password_hash || !(await this.hasher.verify(password, user.password_hash))) {
+      throw new AppError('PERMISSION_DENIED', 'Invalid password');
+    }
+    await this.accounts.remove(user._id, principal);
+    return { message: 'Account deleted' };
+  }
+
+  async me(principal: UserPrincipal): Promise<{ user: PublicUser }> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new AppError('PERMISSION_DENIED', 'Incorrect token');
+    return { user: toPublicUser(user) };
+  }
+
+  async updateAccount(principal: UserPrincipal, update: AccountUpdate): Promise<{ user: PublicUser }> {
+    const changes: AccountChanges = { username: update.username, email: update.email };
+    if (update.password !== undefined) changes.password_hash = await this.hasher.hash(update.password);
+    const user = await this.users.updateAccount(principal.userId, changes);
+    if (!user) throw new AppError('UNAUTHORIZED', 'Invalid session');
+    return { user: toPublicUser(user) };
   }
 
   /** Rotation: the presented refresh token is spent, a new pair is issued (reuse revokes the session). */

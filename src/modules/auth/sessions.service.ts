@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import type { Env } from '../../config/env.validation';
-import { USER_EVENTS, UserDeletedEvent } from '../users/users.events';
+import { USER_EVENTS, UserDeactivatedEvent, UserDeletedEvent } from '../users/users.events';
 import { AUTH_EVENTS, RevocationReason, SessionRevokedEvent } from './auth.events';
 import { SessionRevocations } from './session-revocations';
 import { SessionsRepository } from './sessions.repository';
@@ -138,6 +138,17 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       // The user is gone, so the session loads refuse anyway; only the cleanup failed.
       this.logger.error({ err: error, userId: id }, 'revoking the sessions of a deleted user failed');
+    }
+  }
+
+  /** Inactive users cannot stay signed in: every session of theirs is revoked. */
+  @OnEvent(USER_EVENTS.deactivated)
+  async onUserDeactivated({ id }: UserDeactivatedEvent): Promise<void> {
+    try {
+      await this.revokeAllOfUser(id, 'user_deactivated');
+    } catch (error) {
+      // Loading a session checks is_active, so the account is refused anyway.
+      this.logger.error({ err: error, userId: id }, 'revoking the sessions of a deactivated user failed');
     }
   }
 

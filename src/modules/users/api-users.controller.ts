@@ -1,20 +1,26 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth/auth.decorators';
+import { CredentialRoute } from '../../common/throttling/credential-route.decorator';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateApiUserDto } from './dto/create-api-user.dto';
+import { RegistrationService } from './registration.service';
 import { UsersService } from './users.service';
 
 /** Seed 004's users API, in its `{success, …}` envelope. */
 @ApiTags('users')
 @Controller('api/users')
 export class ApiUsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly registration: RegistrationService,
+  ) {}
 
   @Public()
+  @CredentialRoute()
   @Post()
-  async create(@Body() dto: CreateApiUserDto) {
-    return { success: true, user: await this.users.register(dto) };
+  async create(@Body() { invitationCode, ...account }: CreateApiUserDto) {
+    return { success: true, user: await this.registration.register(account, invitationCode) };
   }
 
   @Get(':id')

@@ -2,10 +2,12 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiTags } from '@nestjs/swagger';
 import { AllowService, CurrentPrincipal, Public, Roles } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
+import { CredentialRoute } from '../../common/throttling/credential-route.decorator';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LeaderboardQueryDto, ListUsersQueryDto } from './dto/list-users-query.dto';
 import { ScoreIncrementDto } from './dto/score-increment.dto';
+import { RegistrationService } from './registration.service';
 import type { PublicUser } from './user.presenter';
 import { UsersService } from './users.service';
 
@@ -13,12 +15,16 @@ import { UsersService } from './users.service';
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly registration: RegistrationService,
+  ) {}
 
   @Public()
+  @CredentialRoute()
   @Post()
-  create(@Body() dto: CreateUserDto): Promise<PublicUser> {
-    return this.users.register(dto);
+  create(@Body() { invitationCode, ...account }: CreateUserDto): Promise<PublicUser> {
+    return this.registration.register(account, invitationCode);
   }
 
   @Get()

@@ -5,6 +5,8 @@ export const USER_EVENTS = {
   created: 'user.created',
   deleted: 'user.deleted',
   scoreUpdated: 'user.score_updated',
+  /** is_active went to false: the auth module revokes the user's sessions. */
+  deactivated: 'user.deactivated',
 } as const;
 
 export interface UserCreatedEvent {
@@ -12,6 +14,10 @@ export interface UserCreatedEvent {
 }
 
 export interface UserDeletedEvent {
+  id: string;
+}
+
+export interface UserDeactivatedEvent {
   id: string;
 }
 

@@ -1,17 +1,19 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { InvitationsModule } from '../invitations/invitations.module';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { ApiUsersController } from './api-users.controller';
 import { PasswordHasher } from './password-hasher.service';
+import { RegistrationService } from './registration.service';
 import { User, UserSchema } from './schemas/user.schema';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }])],
+  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]), InvitationsModule],
   controllers: [UsersController, ApiUsersController],
-  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService],
-  exports: [UsersService, UsersRepository, PasswordHasher],
+  providers: [UsersRepository, UsersService, PasswordHasher, RegistrationService, AdminBootstrapService],
+  exports: [UsersService, UsersRepository, PasswordHasher, RegistrationService],
 })
 export class UsersModule {}

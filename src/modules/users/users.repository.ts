@@ -15,6 +15,12 @@ export interface NewUser {
   role?: Role;
 }
 
+export interface AccountChanges {
+  username?: string;
+  email?: string;
+  password_hash?: string;
+}
+
 /** The only code that touches the users collection. */
 @Injectable()
 export class UsersRepository implements OnModuleInit {
@@ -58,6 +64,27 @@ export class UsersRepository implements OnModuleInit {
 
   findByUsername(username: string): Promise<UserRecord | null> {
     return this.users.findOne({ username_key: usernameKey(username) }).lean<UserRecord>().exec();
+  }
+
+  /**
+   * Changes the sign-in fields of one account in one update; the unique indexes
+   * decide conflicts (USERNAME_TAKEN / EMAIL_TAKEN). Null when the account is gone.
+   */
+  async updateAccount(id: string, changes: AccountChanges): Promise<UserRecord | null> {
+    const set: Partial<User> = {};
+    if (changes.username !== undefined) Object.assign(set, { username: changes.username, username_key: usernameKey(changes.username) });
+    if (changes.email !== undefined) Object.assign(set, { email: changes.email, email_key: emailKey(changes.email, id) });
+    if (changes.password_hash !== undefined) set.password_hash = changes.password_hash;
+    try {
+      return await this.users.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<UserRecord>().exec();
+    } catch (error) {
+      const field = duplicateKeyField(error);
+      if (field === undefined) throw error;
+      const usernameClash =
+        changes.username !== undefined &&
+        (field ? field.startsWith('username') : (await this.users.exists({ username_key: usernameKey(changes.username), _id: { $ne: id } }).exec()) !== null);
+      throw new AppError(usernameClash ? 'USERNAME_TAKEN' : 'EMAIL_TAKEN');
+    }
   }
 
   /** Sets last_login on an active account; null when it is gone or deactivated. */

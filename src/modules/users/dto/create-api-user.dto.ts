@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
 import { IsPasswordPolicy } from '../../../common/validation/password-policy';
-import { OptionalEmailField, UsernameField } from './user-fields';
+import { OptionalEmailField, OptionalInvitationCodeField, UsernameField } from './user-fields';
 
 /** Seed 004: `POST /api/users`; an account without a password exists but cannot log in. */
 export class CreateApiUserDto {
@@ -21,4 +21,7 @@ export class CreateApiUserDto {
 
   @OptionalEmailField()
   email?: string;
+
+  @OptionalInvitationCodeField()
+  invitationCode?: string;
 }

@@ -1,4 +1,4 @@
-import { OptionalDisplayNameField, OptionalEmailField, PasswordField, UsernameField } from './user-fields';
+import { OptionalDisplayNameField, OptionalEmailField, OptionalInvitationCodeField, PasswordField, UsernameField } from './user-fields';
 
 /** Seed 000: `POST /users`. */
 export class CreateUserDto {
@@ -13,4 +13,7 @@ export class CreateUserDto {
 
   @OptionalDisplayNameField()
   display_name?: string;
+
+  @OptionalInvitationCodeField()
+  invitationCode?: string;
 }

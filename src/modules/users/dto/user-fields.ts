@@ -23,5 +23,14 @@ export const PasswordField = () =>
 export const OptionalEmailField = () =>
   applyDecorators(ApiPropertyOptional({ example: 'alice@example.com' }), IsOptional(), IsString(), MaxLength(254), IsEmail());
 
+/** Needed when REGISTRATION_MODE=invite; ignored otherwise. */
+export const OptionalInvitationCodeField = () =>
+  applyDecorators(
+    ApiPropertyOptional({ example: 'K7QM-3WXD-9HTB-R2NF', description: 'Invitation code (required when registration is invite-only)' }),
+    IsOptional(),
+    IsString(),
+    MaxLength(64),
+  );
+
 export const OptionalDisplayNameField = () =>
   applyDecorators(ApiPropertyOptional({ example: 'Alice' }), IsOptional(), IsString(), Length(1, 64));

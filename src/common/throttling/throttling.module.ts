@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { Env } from '../../config/env.validation';
+import { AppThrottlerGuard } from './app-throttler.guard';
+import { CREDENTIAL_ROUTE } from './credential-route.decorator';
+
+/**
+ * Per-client-IP rate limits with @nestjs/throttler: `default` (THROTTLE_LIMIT per
+ * THROTTLE_TTL_S) on every route, `auth` (AUTH_THROTTLE_LIMIT) on credential
+ * routes. Both count per IP across routes, not per route. State lives in the
+ * throttler's storage (in memory); a Redis ThrottlerStorage drops in via the
+ * `storage` option for limits that hold across instances.
+ * Imported before AuthModule so its guard runs first: a flood is refused before
+ * any token is checked.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Env, true>) => {
+        const ttl = config.get('THROTTLE_TTL_S', { infer: true }) * 1000;
+        return {
+          setHeaders: false,
+          generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+          throttlers: [
+            { name: 'default', ttl, limit: config.get('THROTTLE_LIMIT', { infer: true }) },
+            {
+              name: 'auth',
+              ttl,
+              limit: config.get('AUTH_THROTTLE_LIMIT', { infer: true }),
+              skipIf: (context) =>
+                !Reflect.getMetadata(CREDENTIAL_ROUTE, context.getHandler()) && !Reflect.getMetadata(CREDENTIAL_ROUTE, context.getClass()),
+            },
+          ],
+        };
+      },
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: AppThrottlerGuard }],
+})
+export class ThrottlingModule {}
