@@ -10,6 +10,7 @@ import { WebsocketModule } from './common/websocket/websocket.module';
 import { validateEnv } from './config/env.validation';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { AdminModule } from './modules/admin/admin.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
@@ -40,6 +41,7 @@ export class AppModule {
         DatabaseModule,
         MetricsModule,
         HealthModule,
+        AdminModule,
         UsersModule,
         ThrottlingModule,
         AuthModule,

@@ -1,18 +1,18 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import type { Response } from 'express';
 import { Public } from '../../common/auth/auth.decorators';
+import { healthResponse } from './health-response';
+import { HealthService } from './health.service';
 
 @ApiTags('health')
 @Public()
 @SkipThrottle()
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly mongoose: MongooseHealthIndicator,
-  ) {}
+  constructor(private readonly health: HealthService) {}
 
   /** Seed 004: plain `OK` while the process serves requests. */
   @Get()
@@ -24,12 +24,13 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([]);
+    return this.health.live();
   }
 
+  /** 503 while the database, Redis (when configured), the event loop or the heap is not fit to serve. */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([() => this.mongoose.pingCheck('database', { timeout: 1500 })]);
+  ready(@Res({ passthrough: true }) res: Response) {
+    return healthResponse(this.health.ready(), res);
   }
 }

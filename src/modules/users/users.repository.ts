@@ -58,6 +58,11 @@ export class UsersRepository implements OnModuleInit {
     return (await this.users.exists({ username_key: usernameKey(username) }).exec()) !== null;
   }
 
+  /** Every account, active or not (server statistics); collection metadata, no scan. */
+  countAll(): Promise<number> {
+    return this.users.estimatedDocumentCount().exec();
+  }
+
   findById(id: string): Promise<UserRecord | null> {
     return this.users.findById(id).lean<UserRecord>().exec();
   }

@@ -41,6 +41,10 @@ export class UsersService {
     return (await this.users.list(limit, offset)).map(toPublicUser);
   }
 
+  countAll(): Promise<number> {
+    return this.users.countAll();
+  }
+
   async leaderboard(limit: number): Promise<PublicUser[]> {
     return (await this.users.topByScore(limit)).map(toPublicUser);
   }

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { HealthModule } from '../health/health.module';
+import { UsersModule } from '../users/users.module';
+import { AdminController } from './admin.controller';
+import { AdminService } from './admin.service';
+import { ServerStatisticsController } from './server-statistics.controller';
+import { ServerStatisticsService } from './server-statistics.service';
+
+@Module({
+  imports: [HealthModule, UsersModule],
+  controllers: [AdminController, ServerStatisticsController],
+  providers: [AdminService, ServerStatisticsService],
+})
+export class AdminModule {}

@@ -1,0 +1,56 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AppError } from '../../common/errors/app-error';
+import { MetricsRecorder } from '../metrics/metrics-recorder.service';
+import { AUDIO_CONFIG_KEYS, AudioConfig, DEFAULT_AUDIO_CONFIG } from './audio-config';
+import { AudioConfigRepository } from './audio-config.repository';
+import { AUDIO_EVENTS, AudioConfigChangedEvent } from './audio.events';
+import type { UpdateAudioConfigDto } from './dto/update-audio-config.dto';
+
+/**
+ * The audio config, persisted in `settings` and cached here: the relay checks
+ * `max_packet_bytes` on every packet without a database read.
+ */
+@Injectable()
+export class AudioConfigService implements OnModuleInit {
+  private current: AudioConfig = { ...DEFAULT_AUDIO_CONFIG };
+
+  constructor(
+    private readonly repository: AudioConfigRepository,
+    private readonly events: EventEmitter2,
+    private readonly metrics: MetricsRecorder,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.current = withDefaults(await this.repository.load());
+    this.metrics.registerAudioLatencyTarget(() => this.current.latency_target_ms);
+  }
+
+  get(): AudioConfig {
+    return this.current;
+  }
+
+  async update(dto: UpdateAudioConfigDto): Promise<AudioConfig> {
+    const changes = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined)) as Partial<AudioConfig>;
+    if (Object.keys(changes).length === 0) {
+      throw new AppError('INVALID_INPUT', `Give at least one of: ${AUDIO_CONFIG_KEYS.join(', ')}`);
+    }
+    return this.publish(withDefaults(await this.repository.update(changes, DEFAULT_AUDIO_CONFIG)));
+  }
+
+  async reset(): Promise<AudioConfig> {
+    await this.repository.replace(DEFAULT_AUDIO_CONFIG);
+    return this.publish({ ...DEFAULT_AUDIO_CONFIG });
+  }
+
+  private publish(config: AudioConfig): AudioConfig {
+    this.current = config;
+    this.events.emit(AUDIO_EVENTS.configChanged, { config } satisfies AudioConfigChangedEvent);
+    return config;
+  }
+}
+
+/** Only known keys, in a stable order; a key missing from an older stored document takes its default. */
+function withDefaults(stored: Partial<AudioConfig> | null): AudioConfig {
+  return Object.fromEntries(AUDIO_CONFIG_KEYS.map((key) => [key, stored?.[key] ?? DEFAULT_AUDIO_CONFIG[key]])) as unknown as AudioConfig;
+}

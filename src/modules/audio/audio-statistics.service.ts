@@ -1,0 +1,86 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { UserPrincipal } from '../../common/auth/principal';
+import { ChannelsService } from '../channels/channels.service';
+import type { AudioStatsView } from './stats/channel-audio-stats';
+import { VoiceService } from './voice.service';
+
+const MB = 1024 * 1024;
+/** Process CPU is sampled this often; a reading is the share of one core over the last interval. */
+const CPU_SAMPLE_MS = 1000;
+
+export interface ChannelAudioReport extends AudioStatsView {
+  channel_id: string;
+  active_streams: number;
+  processing_latency_us: number | null;
+}
+
+/** Seed 004's `GET /api/advanced/channels/:id/statistics`. */
+export interface ChannelStatistics {
+  channel_id: string;
+  current_users: number;
+  total_connections: number;
+  uptime_seconds: number;
+  audio_stats: AudioStatsView;
+  performance_stats: {
+    /** The process's (relaying is not separable per channel), % of one core. */
+    cpu_usage_percent: number;
+    memory_usage_mb: number;
+    active_streams: number;
+    processing_latency_us: number | null;
+  };
+}
+
+/** The channel statistics routes: channel facts from ChannelsService, audio figures from VoiceService. */
+@Injectable()
+export class AudioStatisticsService implements OnModuleInit, OnModuleDestroy {
+  private cpuPercent = 0;
+  private lastCpu = process.cpuUsage();
+  private lastWall = process.hrtime.bigint();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly voice: VoiceService,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => this.sampleCpu(), CPU_SAMPLE_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  async channelAudio(channelId: string, principal: UserPrincipal): Promise<ChannelAudioReport> {
+    await this.channels.getVisible(channelId, principal);
+    return { channel_id: channelId, ...this.voice.channelSummary(channelId) };
+  }
+
+  async channel(channelId: string, principal: UserPrincipal): Promise<ChannelStatistics> {
+    const channel = await this.channels.getVisible(channelId, principal);
+    const { active_streams, processing_latency_us, ...audio } = this.voice.channelSummary(channelId);
+    return {
+      channel_id: channelId,
+      current_users: channel.current_users,
+      total_connections: channel.total_connections,
+      uptime_seconds: Math.floor((Date.now() - Date.parse(channel.created_at)) / 1000),
+      audio_stats: audio,
+      performance_stats: {
+        cpu_usage_percent: this.cpuPercent,
+        memory_usage_mb: Math.round((process.memoryUsage.rss() / MB) * 10) / 10,
+        active_streams,
+        processing_latency_us,
+      },
+    };
+  }
+
+  private sampleCpu(): void {
+    const cpu = process.cpuUsage(this.lastCpu);
+    const wall = process.hrtime.bigint();
+    const wallMicros = Number(wall - this.lastWall) / 1000;
+    this.cpuPercent = wallMicros > 0 ? Math.round(((cpu.user + cpu.system) / wallMicros) * 1000) / 10 : 0;
+    this.lastCpu = process.cpuUsage();
+    this.lastWall = wall;
+  }
+}

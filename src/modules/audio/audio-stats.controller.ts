@@ -1,0 +1,23 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../../common/auth/auth.decorators';
+import type { UserPrincipal } from '../../common/auth/principal';
+import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { AudioStatisticsService } from './audio-statistics.service';
+
+@ApiTags('audio')
+@Controller()
+export class AudioStatsController {
+  constructor(private readonly statistics: AudioStatisticsService) {}
+
+  @Get('api/channels/:id/audio/stats')
+  async channelAudio(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: UserPrincipal) {
+    return { success: true, data: await this.statistics.channelAudio(id, principal) };
+  }
+
+  /** Seed shape, unwrapped. */
+  @Get('api/advanced/channels/:id/statistics')
+  channel(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: UserPrincipal) {
+    return this.statistics.channel(id, principal);
+  }
+}

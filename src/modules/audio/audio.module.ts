@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ChannelsModule } from '../channels/channels.module';
+import { AudioConfigController } from './audio-config.controller';
+import { AudioConfigRepository } from './audio-config.repository';
+import { AudioConfigService } from './audio-config.service';
+import { AudioStatisticsService } from './audio-statistics.service';
+import { AudioStatsController } from './audio-stats.controller';
+import { PlainWsServer } from './plain-ws.server';
+import { Setting, SettingSchema } from './schemas/settings.schema';
+import { VoiceGateway } from './voice.gateway';
+import { VoiceService } from './voice.service';
+
+/** Audio config, the voice relay on /voice and /ws, and the audio statistics. */
+@Module({
+  imports: [ChannelsModule, MongooseModule.forFeature([{ name: Setting.name, schema: SettingSchema }])],
+  controllers: [AudioConfigController, AudioStatsController],
+  providers: [AudioConfigRepository, AudioConfigService, VoiceService, VoiceGateway, PlainWsServer, AudioStatisticsService],
+  exports: [VoiceService, AudioConfigService],
+})
+export class AudioModule {}

@@ -1,0 +1,300 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { OnEvent } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { UserPrincipal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import type { Env } from '../../config/env.validation';
+import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore } from '../channels/channel-membership.store';
+import { CHANNEL_EVENTS, ChannelDeletedEvent } from '../channels/channels.events';
+import { ChannelsService } from '../channels/channels.service';
+import { MetricsRecorder } from '../metrics/metrics-recorder.service';
+import type { AudioMetricsSnapshot } from '../metrics/metrics.types';
+import { UserStatsService } from '../stats/user-stats.service';
+import { AudioConfigService } from './audio-config.service';
+import { AUDIO_EVENTS, AudioConfigChangedEvent } from './audio.events';
+import { AudioSummary, ChannelAudioStats, summarize } from './stats/channel-audio-stats';
+import type { StreamStats } from './stats/stream-stats';
+import type {
+  AudioPacket,
+  ChannelConnections,
+  VoiceConnection,
+  VoiceEvent,
+  VoiceEventMap,
+  VoiceTransport,
+  VoiceTransportName,
+} from './voice.types';
+
+/** Per-user audio counters reach UserStatsService this often (it batches to the database itself). */
+const USER_STATS_FLUSH_MS = 1000;
+/** SRTT smoothing of TCP (RFC 6298): new = old + (sample − old) / 8. */
+const RTT_GAIN = 1 / 8;
+
+export interface JoinResult {
+  channel_id: string;
+  /** User ids of the members, the joiner included, in joining order. */
+  members: string[];
+}
+
+/**
+ * Voice channels at runtime: who is connected on /voice and /ws, joins and
+ * leaves (capacity through the membership store), the audio relay and its
+ * measurements. Transports (the /voice gateway, the /ws server) register
+ * themselves; this service never imports them.
+ */
+@Injectable()
+export class VoiceService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(VoiceService.name);
+  private transports: VoiceTransport[] = [];
+  private readonly connections = new Set<VoiceConnection>();
+  private readonly local = new Map<string, ChannelConnections>();
+  private readonly stats = new Map<string, ChannelAudioStats>();
+  /** Per stream, what was already handed to UserStatsService. */
+  private readonly flushed = new WeakMap<StreamStats, { packets: number; bytes: number }>();
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly channels: ChannelsService,
+    @Inject(CHANNEL_MEMBERSHIP_STORE) private readonly membership: ChannelMembershipStore,
+    private readonly audioConfig: AudioConfigService,
+    private readonly metrics: MetricsRecorder,
+    private readonly userStats: UserStatsService,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.registerAudioSource(() => this.audioSnapshot());
+    this.metrics.registerChannelSource(() => this.channels.snapshot());
+    const pingEvery = this.config.get('AUDIO_PING_INTERVAL_MS', { infer: true });
+    this.timers.push(setInterval(() => this.pingAll(), pingEvery), setInterval(() => this.flushUserStats(), USER_STATS_FLUSH_MS));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.flushUserStats();
+  }
+
+  registerTransport(transport: VoiceTransport): void {
+    this.transports.push(transport);
+  }
+
+  connect(transport: VoiceTransportName, principal: UserPrincipal): VoiceConnection {
+    const connection: VoiceConnection = { id: randomUUID(), transport, principal, channels: new Map(), rttMs: null };
+    this.connections.add(connection);
+    this.metrics.socketOpened(transport === 'voice' ? '/voice' : '/ws');
+    return connection;
+  }
+
+  async disconnect(connection: VoiceConnection): Promise<void> {
+    if (!this.connections.delete(connection)) return;
+    this.metrics.socketClosed(connection.transport === 'voice' ? '/voice' : '/ws');
+    await Promise.all([...connection.channels.keys()].map((channelId) => this.leave(connection, channelId)));
+  }
+
+  async join(connection: VoiceConnection, channelId: string, claimedUserId?: string): Promise<JoinResult> {
+    const { principal } = connection;
+    if (claimedUserId !== undefined && claimedUserId !== principal.userId) {
+      throw new AppError('PERMISSION_DENIED', 'user_id must be your own');
+    }
+    const channel = await this.channels.getJoinable(channelId, principal);
+    if (!connection.channels.has(channelId)) {
+      const outcome = await this.membership.join(channelId, principal.userId, connection.id, channel.max_users);
+      if (outcome.status === 'full') throw new AppError('CHANNEL_FULL');
+      // The socket may have closed while the store answered: undo rather than leave a ghost member.
+      if (!this.connections.has(connection)) {
+        await this.membership.leave(channelId, principal.userId, connection.id);
+        throw new AppError('UNAUTHORIZED', 'Connection closed');
+      }
+      this.attach(connection, channelId);
+      if (outcome.firstConnection) {
+        this.emitToChannel(channelId, principal.userId, 'UserJoined', { user_id: principal.userId, channel_id: channelId });
+        this.userStats.add(principal.userId, { channels_joined: 1 });
+        await this.channels.recordConnection(channelId);
+      }
+    }
+    return { channel_id: channelId, members: await this.membership.members(channelId) };
+  }
+
+  async leave(connection: VoiceConnection, channelId: string): Promise<void> {
+    if (!connection.channels.has(channelId)) throw new AppError('INVALID_INPUT', 'Not in this channel');
+    this.detach(connection, channelId);
+    const { userId } = connection.principal;
+    const outcome = await this.membership.leave(channelId, userId, connection.id);
+    if (outcome.lastConnection) this.emitToChannel(channelId, userId, 'UserLeft', { user_id: userId, channel_id: channelId });
+  }
+
+  /**
+   * The hot path: one packet from a member to the channel's other members, in
+   * the encoding it came in. `arrival` is performance.now() when it arrived.
+   */
+  relay(connection: VoiceConnection, packet: AudioPacket, bytes: number, arrival: number): void {
+    const stream = connection.channels.get(packet.channelId);
+    if (!stream) throw new AppError('PERMISSION_DENIED', 'Not a member of this channel');
+    if (bytes > this.audioConfig.get().max_packet_bytes) throw new AppError('PAYLOAD_TOO_LARGE', 'Audio packet larger than max_packet_bytes');
+    const channel = this.local.get(packet.channelId)!;
+    for (const transport of this.transports) {
+      if (channel.perTransport[transport.name] > 0) transport.relay(channel, packet);
+    }
+    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0);
+    const relayMicros = (performance.now() - arrival) * 1000;
+    stream.record(packet.seq, packet.timestamp, arrival, bytes, recipients, relayMicros);
+    this.metrics.audioPacketRelayed(bytes, recipients, relayMicros);
+  }
+
+  recordRtt(connection: VoiceConnection, rttMs: number): void {
+    connection.rttMs = connection.rttMs === null ? rttMs : connection.rttMs + (rttMs - connection.rttMs) * RTT_GAIN;
+  }
+
+  /** This instance's audio figures for one channel (zeros and nulls when nothing was measured). */
+  channelSummary(channelId: string): AudioSummary {
+    const streams = this.stats.get(channelId)?.streams.values() ?? [];
+    return summarize(streams, this.rttsOf(this.local.get(channelId)?.all ?? []), performance.now());
+  }
+
+  overallSummary(): AudioSummary {
+    return summarize(this.allStreams(), this.rttsOf(this.connections), performance.now());
+  }
+
+  /** The channel a user is in (the first joined when several), or null. */
+  async currentChannel(userId: string): Promise<string | null> {
+    return (await this.membership.channelsOf(userId))[0] ?? null;
+  }
+
+  @OnEvent(AUDIO_EVENTS.configChanged)
+  configChanged({ config }: AudioConfigChangedEvent): void {
+    for (const transport of this.transports) transport.toAll('AudioConfigChanged', { config });
+  }
+
+  /** Every member is told UserLeft for each member, then ChannelDeleted; then the channel's state goes. */
+  @OnEvent(CHANNEL_EVENTS.deleted)
+  async channelDeleted({ channel_id: channelId }: ChannelDeletedEvent): Promise<void> {
+    const members = await this.membership.removeChannel(channelId);
+    for (const userId of members) this.emitToChannel(channelId, null, 'UserLeft', { user_id: userId, channel_id: channelId });
+    this.emitToChannel(channelId, null, 'ChannelDeleted', { channel_id: channelId });
+    for (const connection of [...(this.local.get(channelId)?.all ?? [])]) this.detach(connection, channelId);
+    this.flushUserStats();
+    this.stats.delete(channelId);
+  }
+
+  /** Audio statistics of channels nobody is in any more: ephemeral state. */
+  @OnEvent(ADMIN_EVENTS.cleanup)
+  cleanup(): AdminOperationCounts {
+    this.flushUserStats();
+    let removed = 0;
+    for (const channelId of this.stats.keys()) {
+      if (!this.local.has(channelId)) {
+        this.stats.delete(channelId);
+        removed++;
+      }
+    }
+    return { idle_channel_audio_stats: removed };
+  }
+
+  /** Closes every voice connection (which leaves every channel) and forgets all audio statistics. */
+  @OnEvent(ADMIN_EVENTS.reset)
+  async reset(): Promise<AdminOperationCounts> {
+    const connections = [...this.connections];
+    for (const connection of connections) this.transportOf(connection)?.disconnect(connection);
+    await Promise.all(connections.map((connection) => this.disconnect(connection)));
+    const channels = this.stats.size;
+    this.stats.clear();
+    return { voice_connections_closed: connections.length, audio_channel_stats_cleared: channels };
+  }
+
+  private attach(connection: VoiceConnection, channelId: string): void {
+    let stats = this.stats.get(channelId);
+    if (!stats) {
+      stats = new ChannelAudioStats();
+      this.stats.set(channelId, stats);
+    }
+    connection.channels.set(channelId, stats.stream(connection.principal.userId));
+    let channel = this.local.get(channelId);
+    if (!channel) {
+      channel = { all: new Set(), perUser: new Map(), perTransport: { voice: 0, ws: 0 } };
+      this.local.set(channelId, channel);
+    }
+    channel.all.add(connection);
+    channel.perUser.set(connection.principal.userId, (channel.perUser.get(connection.principal.userId) ?? 0) + 1);
+    channel.perTransport[connection.transport]++;
+    this.transportOf(connection)?.subscribe(connection, channelId);
+  }
+
+  private detach(connection: VoiceConnection, channelId: string): void {
+    connection.channels.delete(channelId);
+    this.transportOf(connection)?.unsubscribe(connection, channelId);
+    const channel = this.local.get(channelId);
+    if (!channel?.all.delete(connection)) return;
+    const userId = connection.principal.userId;
+    const remaining = (channel.perUser.get(userId) ?? 1) - 1;
+    if (remaining > 0) channel.perUser.set(userId, remaining);
+    else channel.perUser.delete(userId);
+    channel.perTransport[connection.transport]--;
+    if (channel.all.size === 0) this.local.delete(channelId);
+  }
+
+  private emitToChannel<E extends VoiceEvent>(channelId: string, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
+    const channel = this.local.get(channelId);
+    if (!channel) return;
+    for (const transport of this.transports) {
+      if (channel.perTransport[transport.name] > 0) transport.toChannel(channel, channelId, exceptUserId, event, payload);
+    }
+  }
+
+  private transportOf(connection: VoiceConnection): VoiceTransport | undefined {
+    return this.transports.find((transport) => transport.name === connection.transport);
+  }
+
+  private pingAll(): void {
+    for (const connection of this.connections) {
+      try {
+        this.transportOf(connection)?.ping(connection);
+      } catch (error) {
+        this.logger.warn(`ping failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Hands each sender's new packets and bytes to the per-user lifetime counters. */
+  private flushUserStats(): void {
+    for (const stats of this.stats.values()) {
+      for (const [userId, stream] of stats.streams) {
+        const done = this.flushed.get(stream) ?? { packets: 0, bytes: 0 };
+        const packets = stream.packetsReceived - done.packets;
+        if (packets === 0) continue;
+        this.userStats.add(userId, { audio_packets_sent: packets, audio_bytes_sent: stream.bytesReceived - done.bytes });
+        this.flushed.set(stream, { packets: stream.packetsReceived, bytes: stream.bytesReceived });
+      }
+    }
+  }
+
+  private *allStreams(): Iterable<StreamStats> {
+    for (const stats of this.stats.values()) yield* stats.streams.values();
+  }
+
+  private rttsOf(connections: Iterable<VoiceConnection>): number[] {
+    const rtts: number[] = [];
+    for (const connection of connections) if (connection.rttMs !== null) rtts.push(connection.rttMs);
+    return rtts;
+  }
+
+  private audioSnapshot(): AudioMetricsSnapshot {
+    const summary = this.overallSummary();
+    let users = 0;
+    for (const channel of this.local.values()) users += channel.perUser.size;
+    return {
+      active_channels: this.local.size,
+      active_users: users,
+      active_streams: summary.active_streams,
+      packets_received: summary.packets_received,
+      packets_sent: summary.packets_sent,
+      bytes_transferred: summary.bytes_transferred,
+      average_latency_ms: summary.average_latency_ms,
+      packet_loss_rate: summary.packet_loss_rate,
+      jitter_ms: summary.jitter_ms,
+      audio_quality_score: summary.audio_quality_score,
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { ServiceUnavailableException } from '@nestjs/common';
+import type { HealthCheckResult } from '@nestjs/terminus';
+import type { Response } from 'express';
+
+/**
+ * Terminus signals a failed check by throwing a 503 carrying its report; the
+ * global error filter would replace that report with a generic error. Here the
+ * 503 keeps the full report (what load balancers and operators read) and adds
+ * the SPEC's error fields next to it.
+ */
+export async function healthResponse(check: Promise<HealthCheckResult>, res: Response) {
+  try {
+    return await check;
+  } catch (error) {
+    if (!(error instanceof ServiceUnavailableException)) throw error;
+    res.status(503);
+    return {
+      success: false,
+      statusCode: 503,
+      error_code: 'SERVICE_UNAVAILABLE',
+      message: 'Service unavailable',
+      timestamp: Math.floor(Date.now() / 1000),
+      ...(error.getResponse() as HealthCheckResult),
+    };
+  }
+}

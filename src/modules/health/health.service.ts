@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorFunction, MongooseHealthIndicator } from '@nestjs/terminus';
+import { ProcessHealthIndicators } from './health.indicators';
+
+const CHECK_TIMEOUT_MS = 1500;
+const MB = 1024 * 1024;
+
+/** Terminus reports: readiness (what a load balancer needs) and the admin's full report. */
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly mongoose: MongooseHealthIndicator,
+    private readonly checks: ProcessHealthIndicators,
+  ) {}
+
+  live() {
+    return this.health.check([]);
+  }
+
+  ready() {
+    return this.health.check(this.readinessChecks());
+  }
+
+  /** Readiness plus a process block for operators (reported, never failed on). */
+  full() {
+    return this.health.check([
+      ...this.readinessChecks(),
+      () => ({
+        process: {
+          status: 'up',
+          pid: process.pid,
+          node: process.version,
+          uptime_seconds: Math.floor(process.uptime()),
+          rss_mb: Math.round(process.memoryUsage().rss / MB),
+        },
+      }),
+    ]);
+  }
+
+  private readinessChecks(): HealthIndicatorFunction[] {
+    const checks: HealthIndicatorFunction[] = [
+      () => this.mongoose.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+      () => this.checks.eventLoop('event_loop'),
+      () => this.checks.heap('heap'),
+    ];
+    if (this.checks.redisConfigured) checks.push(() => this.checks.redisPing('redis', CHECK_TIMEOUT_MS));
+    return checks;
+  }
+}
