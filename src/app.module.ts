@@ -9,7 +9,9 @@ import { createValidationPipe } from './common/validation/validation.pipe';
 import { WebsocketModule } from './common/websocket/websocket.module';
 import { validateEnv } from './config/env.validation';
 import { DatabaseModule } from './database/database.module';
+import { AudioModule } from './modules/audio/audio.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ChannelsModule } from './modules/channels/channels.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -49,6 +51,8 @@ export class AppModule {
         WebsocketModule,
         RealtimeModule,
         SignalingModule,
+        ChannelsModule,
+        AudioModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -147,10 +147,6 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
   AUDIO_PING_INTERVAL_MS = 2000;
 
-  /** How often voice sockets (/voice, /ws) are pinged to measure their round-trip time. */
-  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
-  AUDIO_PING_INTERVAL_MS = 2000;
-
   /** Set by validateEnv when JWT_SECRET was generated for this process (development). */
   JWT_SECRET_GENERATED?: boolean;
 }
