@@ -10,6 +10,10 @@ interface MongoLikeError {
  */
 export function duplicateKeyField(error: unknown): string | undefined {
   const mongo = error as MongoLikeError | undefined;
+  // FerretDB v1 reports a unique violation by an update (not an insert) as code 1,
+  // "UNIQUE constraint failed: index '<collection>_<hash>_<field>_1'".
+  const ferretUpdate = mongo?.code === 1 ? /UNIQUE constraint failed: index '[^']*?_[0-9a-f]{8}_([A-Za-z0-9_.]+?)_-?1'/.exec(mongo.message ?? '') : null;
+  if (ferretUpdate) return ferretUpdate[1];
   if (mongo?.code !== 11000) return undefined;
   const fromPattern = mongo.keyPattern ? Object.keys(mongo.keyPattern)[0] : undefined;
   // FerretDB reports no keyPattern; its message names the index ("index: <field>_1").

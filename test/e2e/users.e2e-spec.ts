@@ -1,5 +1,6 @@
 import { loginAs, SERVICE_KEY_HEADERS } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
+import { eventually } from '../utils/eventually';
 
 const PASSWORD = 'Sup3r!secret';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -142,7 +143,7 @@ describe('users (seed 000 and seed 004 routes)', () => {
       await t.http().get('/users').set(self.headers).expect(401);
       await t.http().get('/users').set('INSAkari-Connect-Token', self.sessionToken).expect(401);
       await t.http().post('/auth/refresh').send({ refreshToken: self.refreshToken }).expect(401);
-      expect(await t.connection.collection('sessions').countDocuments({ user_id: self.user.id })).toBe(0);
+      await eventually(async () => expect(await t.connection.collection('sessions').countDocuments({ user_id: self.user.id })).toBe(0));
     });
 
     it('lets an admin delete anyone and refuses other users and the service key', async () => {
