@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
-import { Model } from 'mongoose';
+import { FilterQuery, Model } from 'mongoose';
 import type { Role } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { duplicateKeyField } from '../../database/mongo-errors';
@@ -124,4 +124,49 @@ export class UsersRepository implements OnModuleInit {
   async adminExists(): Promise<boolean> {
     return (await this.users.exists({ role: 'admin' }).exec()) !== null;
   }
+
+  /** One page of users matching `search` (username or display name, case-insensitive), with `_id` as tie-break. */
+  page(search: string | undefined, sortBy: UserSortKey, order: 1 | -1, skip: number, limit: number): Promise<UserRecord[]> {
+    return this.users
+      .find(searchFilter(search))
+      .sort({ [sortBy]: order, _id: 1 })
+      .skip(skip)
+      .limit(limit)
+      .lean<UserRecord[]>()
+      .exec();
+  }
+
+  countMatching(search: string | undefined): Promise<number> {
+    return this.users.countDocuments(searchFilter(search)).exec();
+  }
+
+  /** The profile and admin fields in one `$set`; the email's unique index decides conflicts (EMAIL_TAKEN). */
+  async updateProfile(id: string, changes: ProfileChanges): Promise<UserRecord | null> {
+    const { email, ...rest } = changes;
+    const set: Partial<User> = { ...rest };
+    if (email !== undefined) Object.assign(set, { email, email_key: emailKey(email, id) });
+    try {
+      return await this.users.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<UserRecord>().exec();
+    } catch (error) {
+      if (duplicateKeyField(error) === undefined) throw error;
+      throw new AppError('EMAIL_TAKEN');
+    }
+  }
+}
+
+export interface ProfileChanges {
+  display_name?: string;
+  email?: string;
+  is_active?: boolean;
+  role?: Role;
+  score?: number;
+}
+
+/** `username_key` sorts usernames case-insensitively through its index. */
+export type UserSortKey = 'username_key' | 'created_at' | 'score' | 'last_login';
+
+function searchFilter(search: string | undefined): FilterQuery<User> {
+  if (!search) return {};
+  const pattern = { $regex: search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
+  return { $or: [{ username: pattern }, { display_name: pattern }] };
 }

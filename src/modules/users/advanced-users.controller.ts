@@ -1,0 +1,41 @@
+import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
+import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { AdvancedUpdateUserDto, AdvancedUsersQueryDto } from './dto/advanced-users.dto';
+import { AdvancedUsersService } from './advanced-users.service';
+import { UsersService } from './users.service';
+
+/** Seed 004's `/api/advanced/users`. */
+@ApiTags('advanced')
+@Controller('api/advanced/users')
+export class AdvancedUsersController {
+  constructor(
+    private readonly advanced: AdvancedUsersService,
+    private readonly users: UsersService,
+  ) {}
+
+  /** Seed shape `{data, pagination}`, unwrapped. */
+  @Get()
+  list(@Query() query: AdvancedUsersQueryDto) {
+    return this.advanced.page(query);
+  }
+
+  @Put(':id')
+  async update(@Param('id', ParseIdPipe) id: string, @Body() dto: AdvancedUpdateUserDto, @CurrentPrincipal() principal: Principal) {
+    return { success: true, data: await this.advanced.update(id, dto, principal) };
+  }
+
+  @Roles('admin')
+  @Delete(':id')
+  async remove(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    await this.users.remove(id, principal);
+    return { success: true, message: 'User deleted' };
+  }
+
+  @Get(':id/statistics')
+  async statistics(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    return { success: true, data: await this.advanced.statistics(id, principal) };
+  }
+}

@@ -1,0 +1,87 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { isAdmin, Principal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore } from '../channels/channel-membership.store';
+import { UserStatistics, UserStatsService } from '../stats/user-stats.service';
+import type { AdvancedUpdateUserDto, AdvancedUsersQueryDto, UserSortField } from './dto/advanced-users.dto';
+import { PublicUser, toPublicUser } from './user.presenter';
+import { USER_EVENTS, UserDeactivatedEvent } from './users.events';
+import { UserSortKey, UsersRepository } from './users.repository';
+
+/** Seed 004's pagination object. */
+export interface Pagination {
+  current_page: number;
+  total_pages: number;
+  total_items: number;
+  items_per_page: number;
+  has_next: boolean;
+  has_previous: boolean;
+}
+
+export interface UserStatisticsReport extends UserStatistics {
+  user_id: string;
+  /** The voice channel the user is in now (the first joined when several), or null. */
+  current_channel: string | null;
+}
+
+const SORT_KEYS: Record<UserSortField, UserSortKey> = {
+  username: 'username_key',
+  created_at: 'created_at',
+  score: 'score',
+  last_login: 'last_login',
+};
+const ADMIN_FIELDS = ['is_active', 'role', 'score'] as const;
+
+/** Seed 004's advanced users API: paging, profile and admin updates, lifetime statistics. */
+@Injectable()
+export class AdvancedUsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly stats: UserStatsService,
+    @Inject(CHANNEL_MEMBERSHIP_STORE) private readonly membership: ChannelMembershipStore,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async page(query: AdvancedUsersQueryDto): Promise<{ data: PublicUser[]; pagination: Pagination }> {
+    const { page, limit, search } = query;
+    const [records, total] = await Promise.all([
+      this.users.page(search, SORT_KEYS[query.sort_by], query.order === 'asc' ? 1 : -1, (page - 1) * limit, limit),
+      this.users.countMatching(search),
+    ]);
+    const totalPages = Math.ceil(total / limit);
+    return {
+      data: records.map(toPublicUser),
+      pagination: {
+        current_page: page,
+        total_pages: totalPages,
+        total_items: total,
+        items_per_page: limit,
+        has_next: page < totalPages,
+        has_previous: page > 1,
+      },
+    };
+  }
+
+  /** Oneself: display_name and email. An admin: anyone, and is_active, role and score too. */
+  async update(id: string, dto: AdvancedUpdateUserDto, actor: Principal | undefined): Promise<PublicUser> {
+    const admin = isAdmin(actor);
+    if (!admin && !(actor?.kind === 'user' && actor.userId === id)) throw new AppError('PERMISSION_DENIED');
+    const forbidden = admin ? [] : ADMIN_FIELDS.filter((field) => dto[field] !== undefined);
+    if (forbidden.length > 0) throw new AppError('PERMISSION_DENIED', `Only an admin may change ${forbidden.join(', ')}`);
+    const changes = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined));
+    if (Object.keys(changes).length === 0) throw new AppError('INVALID_INPUT', 'Nothing to update');
+
+    const updated = await this.users.updateProfile(id, changes);
+    if (!updated) throw new AppError('USER_NOT_FOUND');
+    if (dto.is_active === false) this.events.emit(USER_EVENTS.deactivated, { id } satisfies UserDeactivatedEvent);
+    return toPublicUser(updated);
+  }
+
+  async statistics(id: string, actor: Principal | undefined): Promise<UserStatisticsReport> {
+    if (!isAdmin(actor) && !(actor?.kind === 'user' && actor.userId === id)) throw new AppError('PERMISSION_DENIED');
+    if (!(await this.users.findById(id))) throw new AppError('USER_NOT_FOUND');
+    const [counters, channels] = await Promise.all([this.stats.get(id), this.membership.channelsOf(id)]);
+    return { user_id: id, ...counters, current_channel: channels[0] ?? null };
+  }
+}

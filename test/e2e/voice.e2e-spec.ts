@@ -1,0 +1,301 @@
+import { randomBytes } from 'node:crypto';
+import { loginAs, LoggedIn } from '../utils/auth';
+import { createTestApp, TestApp } from '../utils/create-test-app';
+import { ClientSocket, closeAll, collect, connectAs, connectError, emitWithAck, expectNoEvent, waitFor } from '../utils/sockets';
+import { createChannel } from '../utils/voice';
+
+const MISSING = '3b241101-e2bb-4255-8caf-4136c566a962';
+
+describe('/voice namespace', () => {
+  let t: TestApp;
+  const sockets: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ AUDIO_PING_INTERVAL_MS: '100' });
+  });
+  beforeEach(() => t.clearDatabase());
+  afterEach(() => closeAll(...sockets.splice(0)));
+  afterAll(() => t.close());
+
+  const voice = async (user: LoggedIn) => {
+    const socket = await connectAs(t.url, user.accessToken, '/voice');
+    sockets.push(socket);
+    return socket;
+  };
+  const join = (socket: ClientSocket, channelId: string) => emitWithAck(socket, 'JoinChannel', { channel_id: channelId });
+
+  it('refuses a handshake without a valid credential', async () => {
+    expect((await connectError(t.url, null, '/voice')).data).toEqual({ code: 'UNAUTHORIZED' });
+    expect((await connectError(t.url, 'not.a.jwt', '/voice')).data).toEqual({ code: 'UNAUTHORIZED' });
+  });
+
+  it('joins with the member list in the ack and tells the others UserJoined; the member appears over REST', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await voice(alice), await voice(bob)];
+    expect(await join(a, channel.id)).toEqual({ ok: true, channel_id: channel.id, members: [alice.user.id] });
+    const joined = waitFor(a, 'UserJoined');
+    expect(await emitWithAck(b, 'JoinChannel', { channel_id: channel.id, user_id: bob.user.id })).toEqual({
+      ok: true,
+      channel_id: channel.id,
+      members: [alice.user.id, bob.user.id],
+    });
+    expect(await joined).toEqual({ user_id: bob.user.id, channel_id: channel.id });
+
+    const details = await t.http().get(`/api/channels/${channel.id}`).set(alice.headers).expect(200);
+    expect(details.body.data).toMatchObject({ current_users: 2, members: [alice.user.id, bob.user.id], total_connections: 2 });
+    const stored = await t.connection.collection('channels').findOne({ _id: channel.id as never });
+    expect(stored?.total_connections).toBe(2);
+  });
+
+  it('answers the SPEC error codes and changes nothing', async () => {
+    const [owner, other] = [await loginAs(t), await loginAs(t)];
+    const secret = await createChannel(t, owner.headers, { is_private: true });
+    const small = await createChannel(t, owner.headers, { max_users: 1 });
+    const [o, x] = [await voice(owner), await voice(other)];
+    expect(await join(x, MISSING)).toMatchObject({ ok: false, error_code: 'CHANNEL_NOT_FOUND' });
+    expect(await join(x, secret.id)).toMatchObject({ ok: false, error_code: 'PERMISSION_DENIED' });
+    expect(await join(o, small.id)).toMatchObject({ ok: true });
+    expect(await join(x, small.id)).toEqual({ ok: false, error_code: 'CHANNEL_FULL', message: 'Channel is full' });
+    expect(await emitWithAck(x, 'JoinChannel', { channel_id: small.id, user_id: owner.user.id })).toMatchObject({
+      ok: false,
+      error_code: 'PERMISSION_DENIED',
+    });
+    for (const payload of [{}, { channel_id: 'nope' }, { channel_id: { $gt: '' } }, { channel_id: small.id, extra: 1 }, 'text', null]) {
+      expect(await emitWithAck(x, 'JoinChannel', payload)).toMatchObject({ ok: false, error_code: 'INVALID_INPUT' });
+    }
+    const error = waitFor(x, 'error');
+    x.emit('JoinChannel', { channel_id: 42 });
+    expect(await error).toMatchObject({ error_code: 'INVALID_INPUT' });
+    expect(await emitWithAck(x, 'LeaveChannel', { channel_id: small.id })).toMatchObject({ ok: false, error_code: 'INVALID_INPUT' });
+    const details = await t.http().get(`/api/channels/${small.id}`).set(owner.headers).expect(200);
+    expect(details.body.data.members).toEqual([owner.user.id]);
+  });
+
+  it('lets exactly one of two users racing for the last seat in', async () => {
+    const owner = await loginAs(t);
+    const channel = await createChannel(t, owner.headers, { max_users: 2 });
+    const o = await voice(owner);
+    await join(o, channel.id);
+    const racers = await Promise.all([loginAs(t), loginAs(t), loginAs(t), loginAs(t)]);
+    const racerSockets = await Promise.all(racers.map(voice));
+    const answers = await Promise.all(racerSockets.map((socket) => join(socket, channel.id)));
+    expect(answers.filter((answer) => answer.ok === true)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.error_code === 'CHANNEL_FULL')).toHaveLength(3);
+    const details = await t.http().get(`/api/channels/${channel.id}`).set(owner.headers).expect(200);
+    expect(details.body.data.current_users).toBe(2);
+  });
+
+  it('relays binary frames byte-exact as binary to every other member, never to the sender', async () => {
+    const users = await Promise.all([loginAs(t), loginAs(t), loginAs(t)]);
+    const channel = await createChannel(t, users[0].headers);
+    const [a, b, c] = await Promise.all(users.map(voice));
+    for (const socket of [a, b, c]) await join(socket, channel.id);
+    const frames = Array.from({ length: 20 }, (_, i) => randomBytes(100 + i));
+    const atB = collect<Record<string, unknown>>(b, 'AudioData', 20);
+    const atC = collect<Record<string, unknown>>(c, 'AudioData', 20);
+    const atA = expectNoEvent(a, 'AudioData', 500);
+    frames.forEach((data, seq) => a.emit('AudioData', { channel_id: channel.id, data, seq, timestamp: 1000 + seq * 20 }));
+    for (const received of [await atB, await atC]) {
+      received.forEach((packet, seq) => {
+        expect(packet).toEqual({ user_id: users[0].user.id, channel_id: channel.id, data: expect.any(Buffer), seq, timestamp: 1000 + seq * 20 });
+        expect((packet.data as Buffer).equals(frames[seq])).toBe(true);
+      });
+    }
+    await atA;
+  });
+
+  it('relays base64 text as the same text, with null seq and timestamp when absent', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await voice(alice), await voice(bob)];
+    await join(a, channel.id);
+    await join(b, channel.id);
+    const data = randomBytes(160).toString('base64');
+    const received = waitFor(b, 'AudioData');
+    expect(await emitWithAck(a, 'AudioData', { channel_id: channel.id, data })).toEqual({ ok: true });
+    expect(await received).toEqual({ user_id: alice.user.id, channel_id: channel.id, data, seq: null, timestamp: null });
+  });
+
+  it("drops a non-member's AudioData with an error, and refuses malformed packets", async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await voice(alice), await voice(bob)];
+    await join(a, channel.id);
+    const nothing = expectNoEvent(a, 'AudioData', 500);
+    const error = waitFor(b, 'error');
+    b.emit('AudioData', { channel_id: channel.id, data: randomBytes(10) });
+    expect(await error).toEqual({ error_code: 'PERMISSION_DENIED', message: 'Not a member of this channel' });
+    await join(b, channel.id);
+    for (const payload of [
+      { channel_id: channel.id, data: 'not base64!' },
+      { channel_id: channel.id, data: '' },
+      { channel_id: channel.id, data: 12 },
+      { channel_id: channel.id, data: 'AAAA', seq: -1 },
+      { channel_id: channel.id, data: 'AAAA', seq: 1.5 },
+      { channel_id: channel.id, data: 'AAAA', timestamp: 'now' },
+      { channel_id: channel.id, data: 'AAAA', user_id: alice.user.id },
+      { channel_id: 'x', data: 'AAAA' },
+      [channel.id],
+    ]) {
+      expect(await emitWithAck(b, 'AudioData', payload)).toMatchObject({ ok: false, error_code: 'INVALID_INPUT' });
+    }
+    expect(await emitWithAck(b, 'AudioData', { channel_id: channel.id, data: randomBytes(16385) })).toMatchObject({
+      ok: false,
+      error_code: 'PAYLOAD_TOO_LARGE',
+    });
+    await nothing;
+  });
+
+  it('tells the others UserLeft on LeaveChannel and on disconnect', async () => {
+    const [alice, bob, carol] = [await loginAs(t), await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b, c] = [await voice(alice), await voice(bob), await voice(carol)];
+    for (const socket of [a, b, c]) await join(socket, channel.id);
+    const left = waitFor(a, 'UserLeft');
+    expect(await emitWithAck(b, 'LeaveChannel', { channel_id: channel.id })).toEqual({ ok: true, channel_id: channel.id });
+    expect(await left).toEqual({ user_id: bob.user.id, channel_id: channel.id });
+    const gone = waitFor(a, 'UserLeft');
+    c.disconnect();
+    expect(await gone).toEqual({ user_id: carol.user.id, channel_id: channel.id });
+    const details = await t.http().get(`/api/channels/${channel.id}`).set(alice.headers).expect(200);
+    expect(details.body.data.members).toEqual([alice.user.id]);
+  });
+
+  it('tells members UserLeft for each, then ChannelDeleted, when the owner deletes the channel', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await voice(alice), await voice(bob)];
+    await join(a, channel.id);
+    await join(b, channel.id);
+    const events: unknown[] = [];
+    b.on('UserLeft', (payload) => events.push(['UserLeft', payload]));
+    const deleted = waitFor(b, 'ChannelDeleted');
+    await t.http().delete(`/api/channels/${channel.id}`).set(alice.headers).expect(200);
+    expect(await deleted).toEqual({ channel_id: channel.id });
+    expect(events).toEqual([
+      ['UserLeft', { user_id: alice.user.id, channel_id: channel.id }],
+      ['UserLeft', { user_id: bob.user.id, channel_id: channel.id }],
+    ]);
+    expect(await emitWithAck(b, 'AudioData', { channel_id: channel.id, data: 'AAAA' })).toMatchObject({ error_code: 'PERMISSION_DENIED' });
+  });
+
+  it('pushes AudioConfigChanged when an admin changes the config', async () => {
+    const admin = await loginAs(t, { role: 'admin' });
+    const listener = await voice(await loginAs(t));
+    const changed = waitFor(listener, 'AudioConfigChanged');
+    await t.http().put('/api/advanced/audio/config').set(admin.headers).send({ sample_rate: 16000 }).expect(200);
+    expect(await changed).toEqual({ config: expect.objectContaining({ sample_rate: 16000, channels: 2 }) });
+    await t.http().post('/api/advanced/audio/config/reset').set(admin.headers).expect(200);
+  });
+
+  describe('statistics', () => {
+    const stats = async (user: LoggedIn, channelId: string) =>
+      (await t.http().get(`/api/channels/${channelId}/audio/stats`).set(user.headers).expect(200)).body.data;
+
+    it('answers zeros and nulls before any audio', async () => {
+      const alice = await loginAs(t);
+      const channel = await createChannel(t, alice.headers);
+      expect(await stats(alice, channel.id)).toEqual({
+        channel_id: channel.id,
+        packets_sent: 0,
+        packets_received: 0,
+        bytes_transferred: 0,
+        average_latency_ms: null,
+        packet_loss_rate: null,
+        audio_quality_score: null,
+        jitter_ms: null,
+        active_streams: 0,
+        processing_latency_us: null,
+      });
+    });
+
+    it('measures 10% loss for 100 packets with 10 sequence gaps, and counts what was relayed', async () => {
+      const [alice, bob] = [await loginAs(t), await loginAs(t)];
+      const channel = await createChannel(t, alice.headers);
+      const [a, b] = [await voice(alice), await voice(bob)];
+      await join(a, channel.id);
+      await join(b, channel.id);
+      const seqs = Array.from({ length: 100 }, (_, i) => i).filter((seq) => seq % 10 !== 3);
+      const received = collect(b, 'AudioData', 90);
+      for (const seq of seqs) a.emit('AudioData', { channel_id: channel.id, data: Buffer.alloc(160, seq), seq });
+      await received;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const result = await stats(alice, channel.id);
+      expect(result).toMatchObject({
+        packets_received: 90,
+        packets_sent: 90,
+        bytes_transferred: 90 * 160 * 2,
+        packet_loss_rate: 0.1,
+        jitter_ms: null,
+        active_streams: 1,
+      });
+      expect(result.average_latency_ms).toBeGreaterThan(0);
+      expect(result.audio_quality_score).toBeGreaterThan(0);
+      expect(result.audio_quality_score).toBeLessThan(0.75);
+      expect(result.processing_latency_us).toBeGreaterThan(0);
+
+      const advanced = (await t.http().get(`/api/advanced/channels/${channel.id}/statistics`).set(bob.headers).expect(200)).body;
+      expect(advanced).toEqual({
+        channel_id: channel.id,
+        current_users: 2,
+        total_connections: 2,
+        uptime_seconds: expect.any(Number),
+        audio_stats: {
+          packets_sent: 90,
+          packets_received: 90,
+          bytes_transferred: 90 * 160 * 2,
+          average_latency_ms: expect.any(Number),
+          packet_loss_rate: 0.1,
+          audio_quality_score: result.audio_quality_score,
+          jitter_ms: null,
+          },
+        performance_stats: {
+          cpu_usage_percent: expect.any(Number),
+          memory_usage_mb: expect.any(Number),
+          active_streams: 1,
+          processing_latency_us: expect.any(Number),
+        },
+      });
+    });
+
+    it('measures jitter near 0 for a perfectly paced sender and above 0 for an uneven one', async () => {
+      const [steady, shaky, listener] = [await loginAs(t), await loginAs(t), await loginAs(t)];
+      const [even, uneven] = [await createChannel(t, steady.headers, { name: 'even' }), await createChannel(t, shaky.headers, { name: 'uneven' })];
+      const [s, k, l] = [await voice(steady), await voice(shaky), await voice(listener)];
+      await join(s, even.id);
+      await join(k, uneven.id);
+      await join(l, even.id);
+      await join(l, uneven.id);
+      const gaps = [20, 5, 45, 10, 30, 2, 60, 15, 25, 8];
+      const received = collect(l, 'AudioData', 40, 5000);
+      const start = Date.now();
+      for (let i = 0; i < 20; i++) {
+        // The steady sender stamps each packet with its real send time: transit is constant.
+        s.emit('AudioData', { channel_id: even.id, data: Buffer.alloc(160), seq: i, timestamp: Date.now() });
+        // The shaky one stamps a 20 ms cadence but sends on an irregular one.
+        k.emit('AudioData', { channel_id: uneven.id, data: Buffer.alloc(160), seq: i, timestamp: start + i * 20 });
+        await new Promise((resolve) => setTimeout(resolve, gaps[i % gaps.length]));
+      }
+      await received;
+      const [evenStats, unevenStats] = [await stats(steady, even.id), await stats(shaky, uneven.id)];
+      expect(evenStats.jitter_ms).toBeLessThan(2);
+      expect(unevenStats.jitter_ms).toBeGreaterThan(5);
+      expect(unevenStats.jitter_ms).toBeGreaterThan(evenStats.jitter_ms * 3);
+    });
+
+    it('adds channels joined and audio sent to the user statistics', async () => {
+      const [alice, bob] = [await loginAs(t), await loginAs(t)];
+      const channel = await createChannel(t, alice.headers);
+      const [a, b] = [await voice(alice), await voice(bob)];
+      await join(a, channel.id);
+      await join(b, channel.id);
+      const received = collect(b, 'AudioData', 5);
+      for (let seq = 0; seq < 5; seq++) a.emit('AudioData', { channel_id: channel.id, data: Buffer.alloc(100), seq });
+      await received;
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const res = await t.http().get(`/api/advanced/users/${alice.user.id}/statistics`).set(alice.headers).expect(200);
+      expect(res.body.data).toMatchObject({ channels_joined: 1, audio_packets_sent: 5, audio_bytes_sent: 500, current_channel: channel.id });
+    });
+  });
+});
