@@ -1,5 +1,6 @@
 import parsePrometheusTextFormat, { PrometheusFamily } from 'parse-prometheus-text-format';
 import { MetricsRecorder } from '../../src/modules/metrics/metrics-recorder.service';
+import { loginAs } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 
 const INTERVAL_MS = 200;
@@ -251,7 +252,7 @@ describe('GET /metrics (Prometheus)', () => {
     expect(Number(countLine?.split(' ').pop())).toBe(before + 2);
   });
 
-  it('socket, audio and auth counters reflect what the recorder and the bus receive', async () => {
+  it('socket and audio counters reflect what the recorder receives, with bounded labels', async () => {
     const recorder = t.app.get(MetricsRecorder);
     const before = await scrape();
     recorder.socketOpened('/voice');
@@ -272,6 +273,36 @@ describe('GET /metrics (Prometheus)', () => {
     const events = family(after, 'socket_events_total').metrics.filter((m) => m.labels?.namespace === '/');
     expect(events.length).toBeLessThanOrEqual(64);
     expect(events.find((m) => m.labels?.event === '_other')).toBeDefined();
+  });
+});
+
+describe('auth and rate-limit counters', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ AUTH_THROTTLE_LIMIT: '3' });
+  });
+  afterAll(() => t.close());
+
+  it('count logins by result and throttler refusals from real traffic', async () => {
+    const before = parsePrometheusTextFormat((await t.http().get('/metrics').expect(200)).text);
+    const { user, password } = await loginAs(t);
+    await t.http().post('/auth/login').send({ username: user.username, password: `${password}x` }).expect(403);
+    // Spend the rest of the credential-route budget (3) until the throttler refuses once.
+    let succeeded = 1;
+    for (let i = 0; i < 5; i++) {
+      const res = await t.http().post('/auth/login').send({ username: user.username, password });
+      if (res.status === 429) break;
+      expect(res.status).toBe(200);
+      succeeded++;
+    }
+
+    const after = parsePrometheusTextFormat((await t.http().get('/metrics').expect(200)).text);
+    const logins = (result: string) => counter(after, 'auth_logins_total', { result }) - counter(before, 'auth_logins_total', { result });
+    expect(logins('success')).toBe(succeeded);
+    expect(logins('bad_credentials')).toBe(1);
+    const refused = family(after, 'rate_limit_refusals_total').metrics.reduce((sum, m) => sum + Number(m.value), 0);
+    expect(refused).toBe(1);
   });
 });
 

@@ -1,16 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import { THROTTLE_EVENTS, ThrottleRefusedEvent } from '../../common/throttling/throttling.events';
+import { AUTH_EVENTS, LoginFailedEvent } from '../auth/auth.events';
 import { AlertsService } from './alerts.service';
 import { MetricsCollector } from './metrics-collector.service';
 import { MetricsRecorder } from './metrics-recorder.service';
-
-/** Auth outcomes published on the bus by the auth module (cross-team contract 1). */
-const AUTH_OUTCOME_EVENTS = {
-  loginSucceeded: 'auth.login_succeeded',
-  loginFailed: 'auth.login_failed',
-  throttleRefused: 'throttle.refused',
-} as const;
 
 /** Turns bus events into Prometheus counters, and answers the admin reset for the metrics state. */
 @Injectable()
@@ -21,18 +16,18 @@ export class MetricsListeners {
     private readonly alerts: AlertsService,
   ) {}
 
-  @OnEvent(AUTH_OUTCOME_EVENTS.loginSucceeded)
+  @OnEvent(AUTH_EVENTS.loginSucceeded)
   onLoginSucceeded(): void {
     this.recorder.loginSucceeded();
   }
 
-  @OnEvent(AUTH_OUTCOME_EVENTS.loginFailed)
-  onLoginFailed(event: { reason: 'bad_credentials' | 'locked' | 'inactive' }): void {
+  @OnEvent(AUTH_EVENTS.loginFailed)
+  onLoginFailed(event: LoginFailedEvent): void {
     this.recorder.loginFailed(event.reason);
   }
 
-  @OnEvent(AUTH_OUTCOME_EVENTS.throttleRefused)
-  onThrottleRefused(event: { path: string }): void {
+  @OnEvent(THROTTLE_EVENTS.refused)
+  onThrottleRefused(event: ThrottleRefusedEvent): void {
     this.recorder.throttleRefused(event.path);
   }
 
