@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { loginAs, LoggedIn } from '../utils/auth';
+import { createTestApp, TestApp } from '../utils/create-test-app';
+import { ClientSocket, closeAll, connectAs, emitWithAck, waitFor } from '../utils/sockets';
+import { binaryAudioFrame, connectWs, createChannel, parseServerFrame, WsTestClient } from '../utils/voice';
+
+describe('plain WebSocket /ws', () => {
+  let t: TestApp;
+  const clients: WsTestClient[] = [];
+  const sockets: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ AUDIO_PING_INTERVAL_MS: '100' });
+  });
+  beforeEach(() => t.clearDatabase());
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+    closeAll(...sockets.splice(0));
+  });
+  afterAll(() => t.close());
+
+  const ws = async (user: LoggedIn, token = user.accessToken) => {
+    const client = await connectWs(t, token);
+    clients.push(client);
+    return client;
+  };
+  const joinWs = async (client: WsTestClient, channelId: string) => {
+    client.send({ type: 'JoinChannel', channel_id: channelId });
+    return client.next('JoinedChannel');
+  };
+
+  it('refuses the upgrade with 401 and the SPEC error body without a valid credential, and 403 for a foreign origin', async () => {
+    await expect(connectWs(t, null)).rejects.toMatchObject({ status: 401, body: { success: false, statusCode: 401, error_code: 'UNAUTHORIZED' } });
+    await expect(connectWs(t, 'forged.jwt.value')).rejects.toMatchObject({ status: 401 });
+    await expect(connectWs(t, '3b241101-e2bb-4255-8caf-4136c566a962')).rejects.toMatchObject({ status: 401 });
+    const user = await loginAs(t);
+    await expect(connectWs(t, user.accessToken, { Origin: 'http://evil.example' })).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('accepts a JWT or a session token in ?token=, or the credential headers', async () => {
+    const user = await loginAs(t);
+    clients.push(await connectWs(t, user.accessToken));
+    clients.push(await connectWs(t, user.sessionToken));
+    clients.push(await connectWs(t, null, { Authorization: `Bearer ${user.accessToken}` }));
+    clients.push(await connectWs(t, null, { 'INSAkari-Connect-Token': user.sessionToken }));
+  });
+
+  it('speaks seed 004 JSON: join, UserJoined, base64 AudioData to the others, leave, UserLeft', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await ws(alice), await ws(bob)];
+    expect(await joinWs(a, channel.id)).toEqual({ type: 'JoinedChannel', channel_id: channel.id, members: [alice.user.id] });
+    b.send({ type: 'JoinChannel', channel_id: channel.id, user_id: bob.user.id });
+    expect(await a.next('UserJoined')).toEqual({ type: 'UserJoined', user_id: bob.user.id, channel_id: channel.id });
+    await b.next('JoinedChannel');
+    const data = randomBytes(160).toString('base64');
+    a.send({ type: 'AudioData', channel_id: channel.id, data, seq: 7, timestamp: 1234.5 });
+    expect(await b.next('AudioData')).toEqual({ type: 'AudioData', user_id: alice.user.id, channel_id: channel.id, data, seq: 7, timestamp: 1234.5 });
+    b.send({ type: 'LeaveChannel', channel_id: channel.id });
+    expect(await b.next('LeftChannel')).toEqual({ type: 'LeftChannel', channel_id: channel.id });
+    expect(await a.next('UserLeft')).toEqual({ type: 'UserLeft', user_id: bob.user.id, channel_id: channel.id });
+    expect(a.texts.filter((message) => message.type === 'AudioData')).toEqual([]);
+  });
+
+  it('answers Error frames for bad JSON, unknown types, bad fields and non-members, and keeps the socket', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await ws(alice), await ws(bob)];
+    await joinWs(a, channel.id);
+    b.ws.send('{not json');
+    expect(await b.next('Error')).toEqual({ type: 'Error', error_code: 'INVALID_INPUT', message: 'Malformed JSON' });
+    b.send({ type: 'Dance' });
+    expect(await b.next('Error')).toMatchObject({ error_code: 'INVALID_INPUT' });
+    b.send({ type: 'JoinChannel', channel_id: { $ne: null } });
+    expect(await b.next('Error')).toMatchObject({ error_code: 'INVALID_INPUT' });
+    b.send({ type: 'JoinChannel', channel_id: '3b241101-e2bb-4255-8caf-4136c566a962' });
+    expect(await b.next('Error')).toMatchObject({ error_code: 'CHANNEL_NOT_FOUND' });
+    b.send({ type: 'AudioData', channel_id: channel.id, data: 'AAAA' });
+    expect(await b.next('Error')).toEqual({ type: 'Error', error_code: 'PERMISSION_DENIED', message: 'Not a member of this channel' });
+    b.ws.send(binaryAudioFrame(channel.id, Buffer.from([1, 2, 3])));
+    expect(await b.next('Error')).toMatchObject({ error_code: 'PERMISSION_DENIED' });
+    b.ws.send(Buffer.from([9, 9, 9]));
+    expect(await b.next('Error')).toMatchObject({ error_code: 'INVALID_INPUT' });
+    expect(await joinWs(b, channel.id)).toMatchObject({ members: [alice.user.id, bob.user.id] });
+    expect(a.texts.filter((message) => message.type === 'AudioData')).toEqual([]);
+  });
+
+  it('relays binary frames byte-exact through the binary fast path', async () => {
+    const users = await Promise.all([loginAs(t), loginAs(t), loginAs(t)]);
+    const channel = await createChannel(t, users[0].headers);
+    const [a, b, c] = await Promise.all(users.map((user) => ws(user)));
+    for (const client of [a, b, c]) await joinWs(client, channel.id);
+    const payloads = Array.from({ length: 30 }, (_, i) => randomBytes(160 + i));
+    payloads.forEach((payload, seq) => a.ws.send(binaryAudioFrame(channel.id, payload, seq, 5000 + seq * 20)));
+    for (const receiver of [b, c]) {
+      const frames = (await receiver.binary(30)).map(parseServerFrame);
+      frames.forEach((frame, seq) => {
+        expect(frame).toEqual({ type: 1, channel_id: channel.id, user_id: users[0].user.id, seq, timestamp: 5000 + seq * 20, data: expect.any(Buffer) });
+        expect(frame.data.equals(payloads[seq])).toBe(true);
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(a.binaries).toHaveLength(0);
+  });
+
+  it('mixes /ws and /voice members in one channel: each hears the other in the encoding sent', async () => {
+    const [plain, sio] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, plain.headers);
+    const p = await ws(plain);
+    const s = await connectAs(t.url, sio.accessToken, '/voice');
+    sockets.push(s);
+    await joinWs(p, channel.id);
+    await emitWithAck(s, 'JoinChannel', { channel_id: channel.id });
+    expect(await p.next('UserJoined')).toMatchObject({ user_id: sio.user.id });
+
+    const fromVoice = randomBytes(200);
+    s.emit('AudioData', { channel_id: channel.id, data: fromVoice, seq: 1, timestamp: 10 });
+    const [binary] = (await p.binary(1)).map(parseServerFrame);
+    expect(binary).toMatchObject({ user_id: sio.user.id, seq: 1, timestamp: 10 });
+    expect(binary.data.equals(fromVoice)).toBe(true);
+
+    const fromWs = randomBytes(120);
+    const atVoice = waitFor<Record<string, unknown>>(s, 'AudioData');
+    p.ws.send(binaryAudioFrame(channel.id, fromWs, 2, 20));
+    const received = await atVoice;
+    expect(received).toEqual({ user_id: plain.user.id, channel_id: channel.id, data: expect.any(Buffer), seq: 2, timestamp: 20 });
+    expect((received.data as Buffer).equals(fromWs)).toBe(true);
+
+    const text = randomBytes(90).toString('base64');
+    const atVoiceText = waitFor(s, 'AudioData');
+    p.send({ type: 'AudioData', channel_id: channel.id, data: text });
+    expect(await atVoiceText).toEqual({ user_id: plain.user.id, channel_id: channel.id, data: text, seq: null, timestamp: null });
+
+    const left = p.next('UserLeft');
+    s.disconnect();
+    expect(await left).toEqual({ type: 'UserLeft', user_id: sio.user.id, channel_id: channel.id });
+  });
+
+  it('closes only the offender with 1009 on a frame over 64 KB; the others keep talking', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await ws(alice), await ws(bob)];
+    await joinWs(a, channel.id);
+    await joinWs(b, channel.id);
+    const left = a.next('UserLeft');
+    b.ws.send(Buffer.alloc(64 * 1024 + 1));
+    expect((await b.closed).code).toBe(1009);
+    expect(await left).toMatchObject({ user_id: bob.user.id });
+    const c = await ws(bob);
+    await joinWs(c, channel.id);
+    a.ws.send(binaryAudioFrame(channel.id, Buffer.from('still here')));
+    expect(parseServerFrame((await c.binary(1))[0]).data.toString()).toBe('still here');
+  });
+
+  it('pushes the seed 000 events and is closed when its session is revoked', async () => {
+    const user = await loginAs(t);
+    const client = await ws(user);
+    const created = await t.http().post('/users').send({ username: 'newcomer', password: 'Sup3r!secret' }).expect(201);
+    expect(await client.next('user_created')).toEqual({ type: 'user_created', user: created.body });
+    await t.http().post(`/users/${created.body.id}/score`).set({ 'X-API-Key': process.env.SERVICE_API_KEY as string }).send({ increment: 5 }).expect(200);
+    expect(await client.next('UPDATE_SCORE')).toEqual({ type: 'UPDATE_SCORE', id: created.body.id, username: 'newcomer', score: 5, increment: 5 });
+    await t.http().post('/auth/logout').set(user.headers).expect(200);
+    expect((await client.closed).code).toBe(1008);
+  });
+
+  it('measures round trips with protocol pings (no client code)', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await ws(alice), await ws(bob)];
+    await joinWs(a, channel.id);
+    await joinWs(b, channel.id);
+    for (let seq = 0; seq < 10; seq++) a.ws.send(binaryAudioFrame(channel.id, Buffer.alloc(160), seq, seq * 20));
+    await b.binary(10);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stats = (await t.http().get(`/api/channels/${channel.id}/audio/stats`).set(alice.headers).expect(200)).body.data;
+    expect(stats).toMatchObject({ packets_received: 10, packets_sent: 10, packet_loss_rate: 0 });
+    expect(stats.average_latency_ms).toBeGreaterThan(0);
+    expect(stats.average_latency_ms).toBeLessThan(100);
+    expect(stats.audio_quality_score).toBeGreaterThan(0.9);
+  });
+
+  it('serves /ws on WS_PORT too', async () => {
+    const port = await freePort();
+    const second = await createTestApp({ WS_PORT: String(port), HOST: '127.0.0.1' });
+    try {
+      const user = await loginAs(second);
+      const client = await connectWs(second, user.accessToken, {}, port);
+      client.send({ type: 'Dance' });
+      expect(await client.next('Error')).toMatchObject({ error_code: 'INVALID_INPUT' });
+      client.close();
+      await client.closed;
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+/** A port free on loopback right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
