@@ -1,10 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import { isObservable } from 'rxjs';
 import type { Namespace, Server, ServerOptions } from 'socket.io';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
 import { SocketIoTransport } from './socket-io.transport';
 import { MAX_SOCKET_MESSAGE_BYTES, sessionRoom, SocketData, userRoom } from './socket.types';
+
+/** Nest's platform package resolves its own copy of socket.io: its socket type, not ours. */
+type NestSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
 
 /**
  * Socket.IO as the service needs it: the CORS allow-list (also enforced on
@@ -14,6 +20,8 @@ import { MAX_SOCKET_MESSAGE_BYTES, sessionRoom, SocketData, userRoom } from './s
  * becomes a transport of the RealtimePublisher.
  */
 export class AppIoAdapter extends IoAdapter {
+  private readonly logger = new Logger(AppIoAdapter.name);
+
   constructor(
     private readonly app: INestApplication,
     private readonly allowedOrigins: readonly string[],
@@ -48,5 +56,32 @@ export class AppIoAdapter extends IoAdapter {
 
     this.app.get(RealtimePublisher).registerTransport(new SocketIoTransport(server));
     return server;
+  }
+
+  /**
+   * Nest's version builds an rxjs pipeline per handler per socket and several
+   * observables per message; on the relay hot path (signaling candidates,
+   * audio) that cost memory per connection and time per event. Same contract:
+   * the handler's result (value, promise or observable) is emitted when it has
+   * an `event`, otherwise given to the client's ack unless the handler
+   * acknowledges itself (`@Ack()`). Handler errors were already answered by
+   * the gateway's exception filter.
+   */
+  override bindMessageHandlers(socket: NestSocket, handlers: MessageMappingProperties[]): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
+        const respond = (response: unknown) => {
+          if (response === null || response === undefined) return;
+          const emitted = response as { event?: string; data?: unknown };
+          if (emitted.event) socket.emit(emitted.event, emitted.data);
+          else if (!isAckHandledManually && typeof ack === 'function') ack(response);
+        };
+        Promise.resolve(callback(data, ack)).then(
+          (result: unknown) => (isObservable(result) ? result.subscribe(respond) : respond(result)),
+          (error: unknown) => this.logger.error({ err: error, event: message }, 'socket event handler failed'),
+        );
+      });
+    }
   }
 }

@@ -1,0 +1,470 @@
+#!/usr/bin/env node
+/**
+ * Realtime load bench: the service against a bare Socket.IO server, in one run.
+ *
+ *   npm run build && node bench/realtime.mjs [--sockets 1000] [--users 100]
+ *        [--messages 2000] [--relays 20000] [--entry dist/main.js] [--deadline 300]
+ *
+ * Both servers run as child processes on 127.0.0.1; this process is the load
+ * (socket.io-client). N authenticated sockets spread over U users (N/U sockets
+ * each). Measured for each server:
+ *   - connect: wall time for all N sockets (100 handshakes in flight), p50/p99 per socket;
+ *   - memory per connection: server RSS growth / N (from /proc/<pid>/status);
+ *   - direct messages: POST /api/users/:id/message (50 requests in flight),
+ *     deliveries/s and p50/p99 latency from request start to each socket's receipt;
+ *   - signaling relay: socket-to-socket `iceCandidate` between call parties
+ *     (window of 32 per sender), deliveries/s and p50/p99 latency.
+ * The bare server does only what Socket.IO needs for the same traffic (token
+ * lookup in a Map, user rooms, emit to the room); the service adds JWT and
+ * session checks, presence, validation, call-state checks, metrics and stats.
+ * Everything stops by itself at --deadline seconds.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = parseArgs(process.argv.slice(2));
+
+if (args.bare) {
+  await runBareServer(Number(args.port));
+} else {
+  await main();
+}
+
+/* ------------------------------------------------------------------ options */
+
+function parseArgs(argv) {
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) options[name] = true;
+    else options[name] = argv[++i];
+  }
+  return options;
+}
+
+function intOption(name, fallback, min, max) {
+  const value = args[name] === undefined ? fallback : Number(args[name]);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`--${name} must be an integer in ${min}..${max}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/* --------------------------------------------------------------- bare server */
+
+/** The baseline: Socket.IO with the same limits and rooms, and nothing else. */
+async function runBareServer(port) {
+  const { Server } = await import('socket.io');
+  const tokens = new Map();
+  const http = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const json = (status, payload) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      if (req.method === 'GET' && req.url === '/health') return json(200, { ok: true });
+      if (req.method === 'POST' && req.url === '/login') {
+        const { id } = JSON.parse(body);
+        const token = randomBytes(16).toString('hex');
+        tokens.set(token, id);
+        return json(200, { accessToken: token });
+      }
+      const match = req.method === 'POST' && /^\/api\/users\/([^/]+)\/message$/.exec(req.url);
+      if (match) {
+        const room = `user:${match[1]}`;
+        const sockets = ioServer.sockets.adapter.rooms.get(room)?.size ?? 0;
+        if (sockets === 0) return json(404, { error: 'User not connected' });
+        const { message } = JSON.parse(body);
+        ioServer.to(room).emit('message', { from: 'service', message, sent_at: new Date().toISOString() });
+        return json(200, { status: 'Message sent', delivered: sockets });
+      }
+      json(404, { error: 'Not found' });
+    });
+  });
+  const ioServer = new Server(http, { maxHttpBufferSize: 64 * 1024 });
+  ioServer.use((socket, next) => {
+    const userId = tokens.get(socket.handshake.auth?.token);
+    if (!userId) return next(new Error('Unauthorized'));
+    socket.data.userId = userId;
+    next();
+  });
+  ioServer.on('connection', (socket) => {
+    socket.join(`user:${socket.data.userId}`);
+    socket.on('callUser', (_payload, ack) => ack?.({ ok: true, status: 'ringing' }));
+    socket.on('answerCall', (_payload, ack) => ack?.({ ok: true }));
+    socket.on('iceCandidate', (payload, ack) => {
+      ioServer.to(`user:${payload.targetUserId}`).emit('iceCandidate', { from: socket.data.userId, candidate: payload.candidate });
+      ack?.({ ok: true });
+    });
+  });
+  http.listen(port, '127.0.0.1');
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+/* ---------------------------------------------------------------------- main */
+
+async function main() {
+  const N = intOption('sockets', 1000, 2, 10_000);
+  const U = intOption('users', Math.min(100, N), 2, N);
+  const MESSAGES = intOption('messages', 2000, 1, 1_000_000);
+  const RELAYS = intOption('relays', 20_000, 1, 10_000_000);
+  const DEADLINE_S = intOption('deadline', 300, 10, 3600);
+  const entry = resolve(ROOT, args.entry ?? 'dist/main.js');
+  if (U % 2 !== 0) {
+    console.error('--users must be even (callers and callees in pairs)');
+    process.exit(2);
+  }
+
+  const children = [];
+  const tempDirs = [];
+  const stopAll = () => {
+    for (const child of children) child.kill('SIGTERM');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = setTimeout(() => {
+    console.error(`deadline of ${DEADLINE_S}s reached; stopping`);
+    stopAll();
+    process.exit(1);
+  }, DEADLINE_S * 1000);
+  deadline.unref();
+  process.on('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+
+  console.log(`realtime bench: ${N} sockets over ${U} users, ${MESSAGES} direct messages, ${RELAYS} relays\n`);
+  const results = {};
+  try {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rt-bench-'));
+    tempDirs.push(dataDir);
+    const serviceKey = randomBytes(24).toString('hex');
+    const appPort = await freePort();
+    const app = spawn(process.execPath, [entry], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(appPort),
+        LOG_LEVEL: 'warn',
+        DATA_DIR: dataDir,
+        FERRETDB_BIN: process.env.FERRETDB_BIN ?? join(ROOT, '.cache', 'bin', 'ferretdb'),
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        SERVICE_API_KEY: serviceKey,
+        THROTTLE_LIMIT: '100000000',
+        AUTH_THROTTLE_LIMIT: '100000000',
+        SWAGGER_ENABLED: 'false',
+      },
+    });
+    children.push(app);
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    await waitHealthy(`${appUrl}/health`, app, 60_000);
+    results.app = await measure({
+      name: 'service',
+      url: appUrl,
+      pid: app.pid,
+      N,
+      U,
+      MESSAGES,
+      RELAYS,
+      serviceHeaders: { 'X-API-Key': serviceKey },
+      login: (i) => loginService(appUrl, i),
+      call: true,
+    });
+    app.kill('SIGTERM');
+
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', '--port', String(barePort)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(bare);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await waitHealthy(`${bareUrl}/health`, bare, 10_000);
+    results.bare = await measure({
+      name: 'bare socket.io',
+      url: bareUrl,
+      pid: bare.pid,
+      N,
+      U,
+      MESSAGES,
+      RELAYS,
+      serviceHeaders: {},
+      login: (i) => loginBare(bareUrl, i),
+      call: false,
+    });
+  } finally {
+    stopAll();
+  }
+
+  report(results);
+  clearTimeout(deadline);
+  process.exit(0);
+}
+
+/* ------------------------------------------------------------------- measure */
+
+async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders, login, call }) {
+  process.stdout.write(`${name}: logging in ${U} users… `);
+  const users = await mapLimit(range(U), 8, login);
+  console.log('done');
+
+  await sleep(1000);
+  const rssBefore = rssOf(pid);
+  process.stdout.write(`${name}: connecting ${N} sockets… `);
+  const sockets = new Array(N);
+  const connectTimes = [];
+  const connectStart = performance.now();
+  await mapLimit(range(N), 100, async (i) => {
+    const user = users[i % U];
+    const started = performance.now();
+    sockets[i] = await connect(url, user.token);
+    connectTimes.push(performance.now() - started);
+  });
+  const connectWall = performance.now() - connectStart;
+  await sleep(2000);
+  const rssAfter = rssOf(pid);
+  console.log(`${(connectWall / 1000).toFixed(2)} s`);
+
+  // Socket i belongs to user i % U: the sockets of user u are u, u+U, u+2U…
+  const socketsOf = (u) => sockets.filter((_, i) => i % U === u);
+
+  /* direct messages through REST */
+  process.stdout.write(`${name}: ${MESSAGES} direct messages… `);
+  const dmLatencies = [];
+  let dmDeliveries = 0;
+  const onMessage = ({ message }) => {
+    dmLatencies.push(performance.now() - Number(message));
+    dmDeliveries++;
+  };
+  for (const socket of sockets) socket.on('message', onMessage);
+  const dmExpected = range(MESSAGES).reduce((sum, i) => sum + socketsOf(i % U).length, 0);
+  const dmStart = performance.now();
+  await mapLimit(range(MESSAGES), 50, async (i) => {
+    const target = users[i % U];
+    const res = await fetch(`${url}/api/users/${target.id}/message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...serviceHeaders },
+      body: JSON.stringify({ message: String(performance.now()) }),
+    });
+    if (res.status !== 200) throw new Error(`message: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  });
+  await until(() => dmDeliveries >= dmExpected, 30_000);
+  const dmWall = performance.now() - dmStart;
+  for (const socket of sockets) socket.off('message', onMessage);
+  console.log(`${(dmWall / 1000).toFixed(2)} s`);
+
+  /* signaling relay between call parties */
+  const pairs = range(U / 2).map((p) => ({ caller: 2 * p, callee: 2 * p + 1 }));
+  if (call) {
+    await Promise.all(
+      pairs.map(async ({ caller, callee }) => {
+        const ringing = once(sockets[callee], 'incomingCall');
+        const ack = await sockets[caller].timeout(5000).emitWithAck('callUser', { targetUserId: users[callee].id, signalData: { type: 'offer', sdp: 'v=0' } });
+        if (!ack.ok) throw new Error(`callUser: ${JSON.stringify(ack)}`);
+        await ringing;
+        const answered = await sockets[callee].timeout(5000).emitWithAck('answerCall', { targetUserId: users[caller].id, signalData: { type: 'answer', sdp: 'v=0' } });
+        if (!answered.ok) throw new Error(`answerCall: ${JSON.stringify(answered)}`);
+      }),
+    );
+  }
+  process.stdout.write(`${name}: ${RELAYS} signaling relays… `);
+  const relayLatencies = [];
+  let relayDeliveries = 0;
+  const perPair = Math.ceil(RELAYS / pairs.length);
+  const WINDOW = 32;
+  const relayStart = performance.now();
+  await Promise.all(
+    pairs.map(({ caller, callee }) => {
+      const sender = sockets[caller];
+      const receivers = socketsOf(callee);
+      const target = users[callee].id;
+      let sent = 0;
+      let receivedByFirst = 0;
+      return new Promise((done) => {
+        const pump = () => {
+          while (sent < perPair && sent - receivedByFirst < WINDOW) {
+            sent++;
+            sender.emit('iceCandidate', { targetUserId: target, candidate: { candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 9 typ host', t: performance.now() } });
+          }
+        };
+        receivers.forEach((socket, index) =>
+          socket.on('iceCandidate', ({ candidate }) => {
+            relayLatencies.push(performance.now() - candidate.t);
+            relayDeliveries++;
+            if (index !== 0) return;
+            receivedByFirst++;
+            if (receivedByFirst === perPair) done();
+            else pump();
+          }),
+        );
+        pump();
+      });
+    }),
+  );
+  const relayExpected = pairs.reduce((sum, { callee }) => sum + perPair * socketsOf(callee).length, 0);
+  await until(() => relayDeliveries >= relayExpected, 30_000);
+  const relayWall = performance.now() - relayStart;
+  console.log(`${(relayWall / 1000).toFixed(2)} s\n`);
+
+  for (const socket of sockets) socket.close();
+  return {
+    connectWallS: connectWall / 1000,
+    connectP50: percentile(connectTimes, 50),
+    connectP99: percentile(connectTimes, 99),
+    memoryPerConnectionKb: (rssAfter - rssBefore) / N / 1024,
+    dmPerSecond: dmDeliveries / (dmWall / 1000),
+    dmRequestsPerSecond: MESSAGES / (dmWall / 1000),
+    dmP50: percentile(dmLatencies, 50),
+    dmP99: percentile(dmLatencies, 99),
+    relayPerSecond: relayDeliveries / (relayWall / 1000),
+    relayP50: percentile(relayLatencies, 50),
+    relayP99: percentile(relayLatencies, 99),
+  };
+}
+
+function report({ app, bare }) {
+  const rows = [
+    ['connect N sockets (s)', 'connectWallS', 2, 'lower'],
+    ['connect p50 (ms)', 'connectP50', 2, 'lower'],
+    ['connect p99 (ms)', 'connectP99', 2, 'lower'],
+    ['memory per connection (KB)', 'memoryPerConnectionKb', 1, 'lower'],
+    ['direct messages: deliveries/s', 'dmPerSecond', 0, 'higher'],
+    ['direct messages: requests/s', 'dmRequestsPerSecond', 0, 'higher'],
+    ['direct message p50 (ms)', 'dmP50', 2, 'lower'],
+    ['direct message p99 (ms)', 'dmP99', 2, 'lower'],
+    ['signaling relay: deliveries/s', 'relayPerSecond', 0, 'higher'],
+    ['signaling relay p50 (ms)', 'relayP50', 2, 'lower'],
+    ['signaling relay p99 (ms)', 'relayP99', 2, 'lower'],
+  ];
+  const pad = (text, width) => String(text).padStart(width);
+  console.log(`${'figure'.padEnd(32)}${pad('service', 12)}${pad('bare', 12)}${pad('service/bare', 14)}`);
+  for (const [label, key, digits] of rows) {
+    const ratio = bare[key] > 0 ? (app[key] / bare[key]).toFixed(2) : 'n/a';
+    console.log(`${label.padEnd(32)}${pad(app[key].toFixed(digits), 12)}${pad(bare[key].toFixed(digits), 12)}${pad(ratio, 14)}`);
+  }
+  const throughputSlowdown = bare.relayPerSecond / app.relayPerSecond;
+  const p99Ratio = app.relayP99 / bare.relayP99;
+  const memoryRatio = app.memoryPerConnectionKb / bare.memoryPerConnectionKb;
+  console.log(
+    `\ntargets: relay throughput within 1.5x of bare: ${throughputSlowdown.toFixed(2)}x ${throughputSlowdown <= 1.5 ? 'met' : 'NOT met'}; ` +
+      `relay p99 within 1.5x: ${p99Ratio.toFixed(2)}x ${p99Ratio <= 1.5 ? 'met' : 'NOT met'}; ` +
+      `memory per connection under 2x: ${memoryRatio.toFixed(2)}x ${memoryRatio < 2 ? 'met' : 'NOT met'}`,
+  );
+}
+
+/* ------------------------------------------------------------------- helpers */
+
+async function loginService(url, i) {
+  const username = `bench_${Date.now().toString(36)}_${i}`;
+  const password = `Bench!${randomBytes(6).toString('hex')}A1`;
+  const created = await postJson(`${url}/users`, { username, password });
+  if (created.status !== 201) throw new Error(`register: ${created.status} ${JSON.stringify(created.body)}`);
+  const login = await postJson(`${url}/auth/login`, { username, password });
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
+  return { id: created.body.id, token: login.body.accessToken };
+}
+
+async function loginBare(url, i) {
+  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  const login = await postJson(`${url}/login`, { id });
+  return { id, token: login.body.accessToken };
+}
+
+async function postJson(url, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+function connect(url, token) {
+  return new Promise((resolveSocket, reject) => {
+    const socket = io(url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { token }, timeout: 20_000 });
+    socket.once('connect', () => resolveSocket(socket));
+    socket.once('connect_error', (error) => reject(new Error(`connect_error: ${error.message}`)));
+  });
+}
+
+function once(socket, event) {
+  return new Promise((resolveEvent) => socket.once(event, resolveEvent));
+}
+
+async function waitHealthy(url, child, ms) {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} not healthy within ${ms} ms`);
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+async function mapLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    range(Math.min(limit, items.length)).map(async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index]);
+      }
+    }),
+  );
+  return results;
+}
+
+async function until(predicate, ms) {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > ms) throw new Error('timed out waiting for deliveries');
+    await sleep(10);
+  }
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return 0;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function range(n) {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function sleep(ms) {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
