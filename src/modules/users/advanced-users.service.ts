@@ -74,7 +74,8 @@ export class AdvancedUsersService {
 
     const updated = await this.users.updateProfile(id, changes);
     if (!updated) throw new AppError('USER_NOT_FOUND');
-    if (dto.is_active === false) this.events.emit(USER_EVENTS.deactivated, { id } satisfies UserDeactivatedEvent);
+    // Awaited: the sessions are revoked before the admin gets the answer.
+    if (dto.is_active === false) await this.events.emitAsync(USER_EVENTS.deactivated, { id } satisfies UserDeactivatedEvent);
     return toPublicUser(updated);
   }
 
