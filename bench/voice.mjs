@@ -1,0 +1,374 @@
+#!/usr/bin/env node
+/**
+ * Voice relay load bench: the service's /voice (Socket.IO) and /ws (binary
+ * fast path) against a bare Socket.IO room relay, in one run.
+ *
+ *   npm run build && node bench/voice.mjs [--channels 50] [--members 5] [--seconds 10]
+ *        [--bytes 160] [--pps 50] [--entry dist/main.js] [--deadline 600]
+ *
+ * Servers run as child processes on 127.0.0.1; this process is the load. C
+ * channels × M members, every member a speaker sending `bytes`-byte frames at
+ * `pps` packets/s for T seconds, each frame carrying its send time; every
+ * other member of the channel must receive it. Reported per server:
+ * deliveries/s, loss (1 − delivered / expected), p50/p99/max latency from send
+ * to receipt (same clock: one load process), and the server's CPU (utime +
+ * stime from /proc/<pid>/stat over the sending window, % of one core).
+ * The bare relay joins rooms and re-emits to the room: nothing else (no auth,
+ * membership checks, validation, statistics or metrics).
+ * Everything stops by itself at --deadline seconds.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = parseArgs(process.argv.slice(2));
+const now = () => performance.timeOrigin + performance.now();
+
+if (args.bare) await runBareServer(Number(args.port));
+else await main();
+
+function parseArgs(argv) {
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) options[name] = true;
+    else options[name] = argv[++i];
+  }
+  return options;
+}
+
+function intOption(name, fallback, min, max) {
+  const value = args[name] === undefined ? fallback : Number(args[name]);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`--${name} must be an integer in ${min}..${max}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/** The baseline: Socket.IO with the same 64 KB limit, rooms, and a re-emit. */
+async function runBareServer(port) {
+  const { Server } = await import('socket.io');
+  const http = createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end('OK'));
+  const server = new Server(http, { maxHttpBufferSize: 64 * 1024 });
+  server.of('/voice').on('connection', (socket) => {
+    const userId = socket.handshake.auth.id;
+    socket.on('JoinChannel', ({ channel_id }, ack) => {
+      socket.join(channel_id);
+      ack?.({ ok: true });
+    });
+    socket.on('AudioData', ({ channel_id, data, seq, timestamp }) => {
+      socket.to(channel_id).emit('AudioData', { user_id: userId, channel_id, data, seq, timestamp });
+    });
+  });
+  http.listen(port, '127.0.0.1');
+}
+
+async function main() {
+  const C = intOption('channels', 50, 1, 1000);
+  const M = intOption('members', 5, 2, 100);
+  const T = intOption('seconds', 10, 1, 300);
+  const BYTES = intOption('bytes', 160, 1, 16384);
+  const PPS = intOption('pps', 50, 1, 1000);
+  const DEADLINE_S = intOption('deadline', 600, 30, 3600);
+  const entry = resolve(ROOT, args.entry ?? 'dist/main.js');
+
+  const children = [];
+  const tempDirs = [];
+  const stopAll = () => {
+    for (const child of children) child.kill('SIGTERM');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = setTimeout(() => {
+    console.error(`deadline of ${DEADLINE_S}s reached; stopping`);
+    stopAll();
+    process.exit(1);
+  }, DEADLINE_S * 1000);
+  deadline.unref();
+  process.on('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+
+  const speakers = C * M;
+  console.log(`voice bench: ${C} channels × ${M} members = ${speakers} speakers, ${BYTES}-byte frames at ${PPS}/s for ${T}s\n`);
+  const results = {};
+  try {
+    const dataDir = mkdtempSync(join(tmpdir(), 'voice-bench-'));
+    tempDirs.push(dataDir);
+    const appPort = await freePort();
+    const app = spawn(process.execPath, [entry], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(appPort),
+        LOG_LEVEL: 'warn',
+        DATA_DIR: dataDir,
+        FERRETDB_BIN: process.env.FERRETDB_BIN ?? join(ROOT, '.cache', 'bin', 'ferretdb'),
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        THROTTLE_LIMIT: '100000000',
+        AUTH_THROTTLE_LIMIT: '100000000',
+        SWAGGER_ENABLED: 'false',
+      },
+    });
+    children.push(app);
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    await waitHealthy(`${appUrl}/health`, app, 90_000);
+    process.stdout.write(`creating ${speakers} accounts and ${C} channels… `);
+    const users = await inBatches(speakers, 8, (i) => loginService(appUrl, i));
+    const channels = await inBatches(C, 8, (c) => createChannel(appUrl, users[c * M].token, M));
+    console.log('done');
+
+    for (const transport of ['voice', 'ws']) {
+      results[transport] = await measure({
+        name: transport === 'voice' ? 'service /voice (Socket.IO, binary)' : 'service /ws (binary frames)',
+        pid: app.pid, C, M, T, BYTES, PPS,
+        connect: (i) => (transport === 'voice' ? voiceClient(appUrl, users[i]) : wsClient(appPort, users[i])),
+        channelOf: (c) => channels[c],
+      });
+    }
+    app.kill('SIGTERM');
+
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', '--port', String(barePort)], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(bare);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await waitHealthy(`${bareUrl}/health`, bare, 10_000);
+    results.bare = await measure({
+      name: 'bare Socket.IO room relay',
+      pid: bare.pid, C, M, T, BYTES, PPS,
+      connect: (i) => voiceClient(bareUrl, { id: `bare-${i}` }, { id: `bare-${i}` }),
+      channelOf: (c) => `room-${c}`,
+    });
+  } finally {
+    stopAll();
+  }
+  report(results);
+  clearTimeout(deadline);
+  process.exit(0);
+}
+
+/** Connects every member, joins, then every member speaks for T seconds; counts and times what arrives. */
+async function measure({ name, pid, C, M, T, BYTES, PPS, connect, channelOf }) {
+  process.stdout.write(`${name}: connecting… `);
+  const clients = await inBatches(C * M, 50, (i) => connect(i));
+  await inBatches(C * M, 50, (i) => clients[i].join(channelOf(Math.floor(i / M))));
+  const latencies = [];
+  let delivered = 0;
+  for (const client of clients) {
+    client.onAudio((timestamp) => {
+      delivered++;
+      latencies.push(now() - timestamp);
+    });
+  }
+  await sleep(500);
+  process.stdout.write('sending… ');
+
+  const payload = randomBytes(BYTES);
+  const interval = 1000 / PPS;
+  let sent = 0;
+  const cpuBefore = cpuMicros(pid);
+  const started = performance.now();
+  const timers = [];
+  clients.forEach((client, i) => {
+    const channel = channelOf(Math.floor(i / M));
+    let seq = 0;
+    const tick = () => {
+      client.send(channel, payload, seq++, now());
+      sent++;
+    };
+    // Spread the speakers over one interval, as independent microphones would be.
+    timers[i] = setTimeout(() => {
+      tick();
+      timers[i] = setInterval(tick, interval);
+    }, (i * interval) / clients.length);
+  });
+  await sleep(T * 1000);
+  for (const timer of timers) {
+    clearTimeout(timer);
+    clearInterval(timer);
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = (cpuMicros(pid) - cpuBefore) / 1e6 / elapsed;
+  await sleep(1500); // drain
+  for (const client of clients) client.close();
+  console.log('done');
+
+  latencies.sort((a, b) => a - b);
+  const expected = sent * (M - 1);
+  return {
+    name,
+    sent,
+    expected,
+    delivered,
+    deliveredPerSecond: delivered / elapsed,
+    loss: expected === 0 ? 0 : 1 - delivered / expected,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    max: latencies[latencies.length - 1] ?? 0,
+    cpuPercent: cpu * 100,
+  };
+}
+
+function report(results) {
+  console.log('\n| server | sent | delivered/s | loss | p50 ms | p99 ms | max ms | server CPU % |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of Object.values(results)) {
+    console.log(
+      `| ${r.name} | ${r.sent} | ${r.deliveredPerSecond.toFixed(0)} | ${(r.loss * 100).toFixed(3)}% | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.cpuPercent.toFixed(1)} |`,
+    );
+  }
+  const { bare } = results;
+  console.log('\nratios to the bare relay (service / bare):');
+  for (const key of ['voice', 'ws']) {
+    const r = results[key];
+    console.log(
+      `  ${r.name}: throughput ${(r.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)}, p99 ${(r.p99 / bare.p99).toFixed(2)}, CPU ${(r.cpuPercent / bare.cpuPercent).toFixed(2)}`,
+    );
+  }
+}
+
+/* ------------------------------------------------------------------ clients */
+
+function voiceClient(url, user, auth = { token: user.token }) {
+  return new Promise((resolveClient, reject) => {
+    const socket = io(`${url}/voice`, { forceNew: true, reconnection: false, transports: ['websocket'], auth, timeout: 20_000 });
+    socket.once('connect_error', (error) => reject(new Error(`connect_error: ${error.message}`)));
+    socket.once('connect', () =>
+      resolveClient({
+        join: async (channelId) => {
+          const answer = await socket.timeout(10_000).emitWithAck('JoinChannel', { channel_id: channelId });
+          if (!answer.ok) throw new Error(`JoinChannel: ${JSON.stringify(answer)}`);
+        },
+        onAudio: (listener) => socket.on('AudioData', (packet) => listener(packet.timestamp)),
+        send: (channelId, data, seq, timestamp) => socket.emit('AudioData', { channel_id: channelId, data, seq, timestamp }),
+        close: () => socket.close(),
+      }),
+    );
+  });
+}
+
+function wsClient(port, user) {
+  return new Promise((resolveClient, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${user.token}`);
+    const joins = new Map();
+    let audio = () => undefined;
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) audio(data.readDoubleBE(38));
+      else {
+        const message = JSON.parse(data.toString());
+        if (message.type === 'JoinedChannel') joins.get(message.channel_id)?.();
+      }
+    });
+    ws.once('error', reject);
+    ws.once('open', () =>
+      resolveClient({
+        join: (channelId) =>
+          new Promise((joined) => {
+            joins.set(channelId, joined);
+            ws.send(JSON.stringify({ type: 'JoinChannel', channel_id: channelId }));
+          }),
+        onAudio: (listener) => (audio = listener),
+        send: (channelId, data, seq, timestamp) => {
+          const frame = Buffer.allocUnsafe(30 + data.length);
+          frame[0] = 1;
+          frame[1] = 3;
+          frame.write(channelId.replace(/-/g, ''), 2, 16, 'hex');
+          frame.writeUInt32BE(seq, 18);
+          frame.writeDoubleBE(timestamp, 22);
+          data.copy(frame, 30);
+          ws.send(frame);
+        },
+        close: () => ws.close(),
+      }),
+    );
+  });
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+async function loginService(url, i) {
+  const username = `vb_${Date.now().toString(36)}_${i}`;
+  const password = `Bench!${randomBytes(6).toString('hex')}A1`;
+  const created = await postJson(`${url}/users`, { username, password });
+  if (created.status !== 201) throw new Error(`register: ${created.status} ${JSON.stringify(created.body)}`);
+  const login = await postJson(`${url}/auth/login`, { username, password });
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
+  return { id: created.body.id, token: login.body.accessToken };
+}
+
+async function createChannel(url, token, members) {
+  const res = await postJson(`${url}/api/channels`, { name: `bench-${randomBytes(3).toString('hex')}`, max_users: members }, { Authorization: `Bearer ${token}` });
+  if (res.status !== 201) throw new Error(`channel: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.id;
+}
+
+async function postJson(url, body, headers = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** n tasks, at most `width` in flight, results in order. */
+async function inBatches(n, width, task) {
+  const results = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** utime + stime of a process, µs (Linux /proc; clock ticks of 10 ms). */
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+function quantile(sorted, q) {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+async function waitHealthy(url, child, ms) {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} not healthy within ${ms} ms`);
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function sleep(ms) {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
