@@ -71,7 +71,10 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     this.voice.registerTransport(new WsVoiceTransport(this.clients, this.voice));
     this.unregisterPush = this.publisher.registerTransport(new WsPushTransport(this.clients));
-    this.httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    // A standalone application context (the seed script) has no HTTP server: nothing to serve.
+    const httpAdapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (!httpAdapter) return;
+    this.httpServer = httpAdapter.getHttpServer() as Server;
     this.httpServer.on('upgrade', this.onUpgrade);
     const wsPort = this.config.get('WS_PORT', { infer: true });
     if (wsPort) {
