@@ -282,11 +282,11 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
 
   private audioSnapshot(): AudioMetricsSnapshot {
     const summary = this.overallSummary();
-    let users = 0;
-    for (const channel of this.local.values()) users += channel.perUser.size;
+    const users = new Set<string>();
+    for (const channel of this.local.values()) for (const userId of channel.perUser.keys()) users.add(userId);
     return {
       active_channels: this.local.size,
-      active_users: users,
+      active_users: users.size,
       active_streams: summary.active_streams,
       packets_received: summary.packets_received,
       packets_sent: summary.packets_sent,
