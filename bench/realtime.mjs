@@ -4,6 +4,7 @@
  *
  *   npm run build && node bench/realtime.mjs [--sockets 1000] [--users 100]
  *        [--messages 2000] [--relays 20000] [--entry dist/main.js] [--deadline 300]
+ *        [--profile DIR]   (CPU profile of the service, written when it stops)
  *
  * Both servers run as child processes on 127.0.0.1; this process is the load
  * (socket.io-client). N authenticated sockets spread over U users (N/U sockets
@@ -151,11 +152,15 @@ async function main() {
     tempDirs.push(dataDir);
     const serviceKey = randomBytes(24).toString('hex');
     const appPort = await freePort();
-    const app = spawn(process.execPath, [entry], {
+    // --profile DIR: the service writes a V8 CPU profile there on exit (chrome://inspect or speedscope).
+    const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(String(args.profile))}`] : [];
+    const app = spawn(process.execPath, [...nodeArgs, entry], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         PATH: process.env.PATH,
+        // Lets --entry point at a build outside the project (node_modules still resolve).
+        NODE_PATH: join(ROOT, 'node_modules'),
         NODE_ENV: 'production',
         HOST: '127.0.0.1',
         PORT: String(appPort),
@@ -184,7 +189,12 @@ async function main() {
       login: (i) => loginService(appUrl, i),
       call: true,
     });
-    app.kill('SIGTERM');
+    const stopped = performance.now();
+    const exitCode = await new Promise((resolveExit) => {
+      app.once('exit', (code) => resolveExit(code));
+      app.kill('SIGTERM');
+    });
+    console.log(`service: stopped by SIGTERM in ${((performance.now() - stopped) / 1000).toFixed(2)} s, exit code ${exitCode}\n`);
 
     const barePort = await freePort();
     const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', '--port', String(barePort)], {

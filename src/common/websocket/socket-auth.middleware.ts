@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ExtendedError, Socket } from 'socket.io';
+import type { UserPrincipal } from '../auth/principal';
 import { AppError } from '../errors/app-error';
 import { AuthenticationService, Credential } from '../../modules/auth/authentication.service';
 import type { SocketData } from './socket.types';
@@ -20,6 +21,12 @@ export type SocketMiddleware = (socket: Socket, next: (error?: ExtendedError) =>
 @Injectable()
 export class SocketAuthMiddleware {
   private readonly logger = new Logger(SocketAuthMiddleware.name);
+  /**
+   * Handshakes in flight per credential: the sockets a client opens at once
+   * with one token (tabs, reconnect storms) share one check instead of each
+   * missing the session cache and queueing its own database round-trip.
+   */
+  private readonly inFlight = new Map<string, Promise<UserPrincipal>>();
 
   constructor(private readonly authentication: AuthenticationService) {}
 
@@ -29,7 +36,7 @@ export class SocketAuthMiddleware {
       next(refusal('UNAUTHORIZED'));
       return;
     }
-    this.authentication.authenticate(credential).then(
+    this.authenticate(credential).then(
       (principal) => {
         (socket.data as SocketData) = { principal, connectedAt: Date.now() };
         next();
@@ -45,6 +52,16 @@ export class SocketAuthMiddleware {
       },
     );
   };
+
+  private authenticate(credential: Credential): Promise<UserPrincipal> {
+    const key = credential.accessToken ? `a:${credential.accessToken}` : `s:${credential.sessionToken}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.authentication.authenticate(credential).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
 }
 
 function credentialOf(socket: Socket): Credential | null {
