@@ -303,6 +303,19 @@ describe('realtime namespace / (presence, seed 001 messaging, seed 000 events)',
     });
   });
 
+  describe('admin reset', () => {
+    it('disconnects every socket of namespace / and reports how many', async () => {
+      const admin = await loginAs(t, { role: 'admin' });
+      const bob = await loginAs(t);
+      const all = [(await online(bob)).socket, (await online(bob)).socket, (await online(admin)).socket];
+      const closed = Promise.all(all.map((socket) => disconnected(socket)));
+      const res = await t.http().post('/api/advanced/admin/reset').set(admin.headers).send({ confirm: 'RESET' }).expect(200);
+      expect(res.body.data.counts).toMatchObject({ disconnected_sockets: 3 });
+      expect(await closed).toEqual(['io server disconnect', 'io server disconnect', 'io server disconnect']);
+      expect(await presence()).toEqual([]);
+    });
+  });
+
   describe('hostile payloads', () => {
     it('drops an oversized message by closing that socket only; the others keep working', async () => {
       const alice = await loginAs(t);

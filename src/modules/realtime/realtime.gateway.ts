@@ -1,4 +1,5 @@
 import { Logger, UseFilters } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import {
   Ack,
   ConnectedSocket,
@@ -10,6 +11,7 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { DefaultEventsMap, Server } from 'socket.io';
+import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import type { AuthenticatedSocket, SocketData } from '../../common/websocket/socket.types';
 import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
@@ -70,5 +72,13 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     const userId = this.presence.register(socket.data.principal, payload);
     if (typeof ack === 'function') ack(ackOk({ userId }));
     else socket.emit('registered', { userId });
+  }
+
+  /** Admin reset: every socket of namespace `/` is disconnected (on every instance); clients may reconnect. */
+  @OnEvent(ADMIN_EVENTS.reset)
+  async reset(): Promise<AdminOperationCounts> {
+    const sockets = await this.presence.totalConnections();
+    this.server.disconnectSockets(true);
+    return { disconnected_sockets: sockets };
   }
 }
