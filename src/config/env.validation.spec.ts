@@ -44,7 +44,11 @@ describe('validateEnv', () => {
     expect(env.JWT_SECRET_GENERATED).toBe(true);
   });
 
-  it('requires ADMIN_PASSWORD with ADMIN_USERNAME', () => {
+  it('requires ADMIN_PASSWORD with ADMIN_USERNAME, meeting the password policy', () => {
     expect(() => validateEnv({ ADMIN_USERNAME: 'root' })).toThrow(/ADMIN_PASSWORD: required/);
+    expect(() => validateEnv({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'admin' })).toThrow(
+      /ADMIN_PASSWORD: password must be at least 8 characters long.*ADMIN_PASSWORD: password must contain an uppercase letter/,
+    );
+    expect(validateEnv({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'R00t!passw0rd' }).ADMIN_PASSWORD).toBe('R00t!passw0rd');
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PASSWORD_RULES } from '../common/validation/password-policy';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBooleanString,
@@ -169,6 +170,9 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     }
   }
   if (env.ADMIN_USERNAME && !env.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD: required when ADMIN_USERNAME is set');
+  for (const { test, message } of env.ADMIN_PASSWORD ? PASSWORD_RULES : []) {
+    if (!test(env.ADMIN_PASSWORD!)) problems.push(`ADMIN_PASSWORD: ${message}`);
+  }
   if (problems.length > 0) throw new Error(`Invalid environment: ${problems.join('; ')}`);
 
   if (!env.JWT_SECRET) {
