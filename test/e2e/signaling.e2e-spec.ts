@@ -138,6 +138,7 @@ describe('signaling (seed 003 WebRTC events on namespace /)', () => {
       { targetUserId: { $ne: null }, signalData: OFFER },
       { targetUserId: bob.user.id, signalData: 'offer' },
       { targetUserId: bob.user.id, signalData: OFFER, extra: true },
+      JSON.parse(`{"targetUserId":"${bob.user.id}","signalData":{"type":"offer"},"__proto__":{"targetUserId":"x"}}`),
     ];
     for (const payload of bad) {
       const answer = await emitWithAck<{ ok: boolean; error_code: string }>(a, 'callUser', payload);

@@ -4,7 +4,7 @@ import { AppError } from '../../common/errors/app-error';
 import type { AuthenticatedSocket } from '../../common/websocket/socket.types';
 import { ackError, ackOk, AckCallback, AckOk } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
-import { createValidationPipe } from '../../common/validation/validation.pipe';
+import { WsValidationPipe } from '../../common/websocket/ws-validation.pipe';
 import { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from './dto/signaling.dto';
 import type { SignalingClientEvents, SignalingServerEvents } from './signaling.events';
@@ -16,7 +16,7 @@ type SignalingSocket = AuthenticatedSocket<SignalingClientEvents, SignalingServe
 
 /** Seed 003's WebRTC signaling on namespace `/`: validates, delegates, acknowledges. */
 @UseFilters(WsExceptionFilter)
-@UsePipes(createValidationPipe())
+@UsePipes(WsValidationPipe)
 @WebSocketGateway()
 export class SignalingGateway {
   constructor(
