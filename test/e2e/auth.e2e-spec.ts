@@ -349,6 +349,19 @@ describe('auth (seeds 002, 003, 000)', () => {
       await login({ username: 'erin', password: 'N3w!password' }).expect(403);
     });
 
+    it('ends every other session of the user on a password change, keeping the current one', async () => {
+      const me = await loginAs(t, { username: 'ivan' });
+      const elsewhere = await login({ username: 'ivan', password: me.password }).expect(200);
+      await t.http().post('/auth/user').set(me.headers).send({ email: 'ivan@example.com' }).expect(200);
+      await t.http().get('/auth/user').set('INSAkari-Connect-Token', elsewhere.body.token).expect(200);
+
+      await t.http().post('/auth/user').set(me.headers).send({ password: 'N3w!password' }).expect(200);
+      await t.http().get('/auth/user').set('INSAkari-Connect-Token', elsewhere.body.token).expect(403);
+      await t.http().post('/auth/refresh').send({ refreshToken: elsewhere.body.refreshToken }).expect(401);
+      await t.http().get('/auth/user').set(me.headers).expect(200);
+      expect(await sessions().countDocuments({ revoked_reason: 'password_changed' })).toBe(1);
+    });
+
     it('answers 409 for a taken username or email, 400 for a weak password, 401 without a session', async () => {
       await registerUser(t, { username: 'frank', email: 'frank@example.com' });
       const me = await loginAs(t, { username: 'gina' });

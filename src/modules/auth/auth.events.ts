@@ -23,4 +23,4 @@ export interface LoginFailedEvent {
 }
 
 /** Why a session stopped working; stored on the session for the audit trail. */
-export type RevocationReason = 'logout' | 'user_deleted' | 'user_deactivated' | 'refresh_reuse';
+export type RevocationReason = 'logout' | 'user_deleted' | 'user_deactivated' | 'refresh_reuse' | 'password_changed';

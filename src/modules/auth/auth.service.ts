@@ -131,6 +131,8 @@ export class AuthService implements OnModuleInit {
     if (update.password !== undefined) changes.password_hash = await this.hasher.hash(update.password);
     const user = await this.users.updateAccount(principal.userId, changes);
     if (!user) throw new AppError('UNAUTHORIZED', 'Invalid session');
+    // Whoever knew the old password must not stay signed in elsewhere.
+    if (changes.password_hash) await this.sessions.revokeOthersOfUser(user._id, principal.sessionId, 'password_changed');
     return { user: toPublicUser(user) };
   }
 

@@ -129,6 +129,15 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     return count;
   }
 
+  /** After a password change: every other session of the user ends; the one that changed it stays. */
+  async revokeOthersOfUser(userId: string, keepSessionId: string, reason: RevocationReason): Promise<number> {
+    let count = 0;
+    for (const sessionId of await this.sessions.unrevokedIdsOfUser(userId)) {
+      if (sessionId !== keepSessionId && (await this.revoke(sessionId, reason))) count += 1;
+    }
+    return count;
+  }
+
   /** Account gone: its sessions are revoked (sockets drop via the event), then deleted with it. */
   @OnEvent(USER_EVENTS.deleted)
   async onUserDeleted({ id }: UserDeletedEvent): Promise<void> {
