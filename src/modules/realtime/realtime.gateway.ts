@@ -1,4 +1,4 @@
-import { Logger, UseFilters } from '@nestjs/common';
+import { Logger, OnModuleDestroy, UseFilters } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
   Ack,
@@ -29,8 +29,14 @@ type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEv
  */
 @UseFilters(WsExceptionFilter)
 @WebSocketGateway()
-export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(RealtimeGateway.name);
+  /**
+   * Set when shutdown begins: every socket is about to go, and announcing each
+   * user's departure to all the others would cost users × sockets packets
+   * (seconds with a thousand sockets) for clients that are disconnected anyway.
+   */
+  private stopping = false;
 
   @WebSocketServer()
   private readonly server!: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>;
@@ -59,10 +65,14 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     const { principal, connectedAt } = socket.data;
     try {
       const { last } = await this.presence.disconnect(principal, socket.id, connectedAt);
-      if (last) this.server.emit('userDisconnected', { userId: principal.userId });
+      if (last && !this.stopping) this.server.emit('userDisconnected', { userId: principal.userId });
     } catch (error) {
       this.logger.error({ err: error }, 'presence could not record a disconnection');
     }
+  }
+
+  onModuleDestroy(): void {
+    this.stopping = true;
   }
 
   /** Acknowledged when the id is the caller's own; without an ack callback the answer is a `registered` event. */
