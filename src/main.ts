@@ -28,6 +28,8 @@ async function bootstrap(): Promise<void> {
       console.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms after ${signal}; exiting`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
+    // Stop accepting connections first; open requests and sockets finish in app.close().
+    app.getHttpServer().close();
     app.close().then(
       () => process.exit(0),
       (error: Error) => {

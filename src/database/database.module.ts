@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
 import { Connection, createConnection } from 'mongoose';
@@ -7,7 +7,7 @@ import { EmbeddedDatabase, NO_DATABASE_HINT } from './embedded-database';
 
 export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
 
-/** Owns the embedded FerretDB process when MONGODB_URI is unset; stops it last on shutdown. */
+/** Provides the embedded FerretDB when MONGODB_URI is unset (DatabaseModule stops it last). */
 @Global()
 @Module({
   providers: [
@@ -22,13 +22,7 @@ export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
   ],
   exports: [EMBEDDED_DATABASE],
 })
-class EmbeddedDatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(EMBEDDED_DATABASE) private readonly embedded: EmbeddedDatabase | null) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.embedded?.dispose();
-  }
-}
+class EmbeddedDatabaseModule {}
 
 /**
  * FerretDB v1 applies every update as read, modify in Go, write back, with no lock:
@@ -74,13 +68,20 @@ function mongooseOptions(uri: string, config: ConfigService<Env, true>, ferret: 
     }),
   ],
 })
-export class DatabaseModule implements BeforeApplicationShutdown {
+export class DatabaseModule implements OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseModule.name);
 
-  constructor(@Inject(getConnectionToken()) private readonly connection: Connection) {}
+  constructor(
+    @Inject(getConnectionToken()) private readonly connection: Connection,
+    @Inject(EMBEDDED_DATABASE) private readonly embedded: EmbeddedDatabase | null,
+  ) {}
 
-  /** Closed before the embedded database stops (that happens in onApplicationShutdown). */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * The last step of a shutdown: sockets were closed (onModuleDestroy) and counters
+   * flushed (beforeApplicationShutdown); then the connection, then the embedded database.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.connection.close().catch((error: Error) => this.logger.warn(`closing the database connection: ${error.message}`));
+    await this.embedded?.dispose();
   }
 }

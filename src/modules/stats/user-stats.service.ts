@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import { USER_EVENTS, UserDeletedEvent } from '../users/users.events';
@@ -17,7 +17,7 @@ const FLUSH_INTERVAL_MS = 5_000;
  * `$inc` upserts and at shutdown, so a restart keeps the totals.
  */
 @Injectable()
-export class UserStatsService implements OnModuleInit, OnModuleDestroy {
+export class UserStatsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(UserStatsService.name);
   private pending = new Map<string, UserStatsDelta>();
   private timer?: NodeJS.Timeout;
@@ -30,7 +30,8 @@ export class UserStatsService implements OnModuleInit, OnModuleDestroy {
     this.timer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After every onModuleDestroy (sockets closed, their session seconds added), before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
   }
