@@ -4,7 +4,7 @@
  * fast path) against a bare Socket.IO room relay, in one run.
  *
  *   npm run build && node bench/voice.mjs [--channels 50] [--members 5] [--seconds 10]
- *        [--bytes 160] [--pps 50] [--entry dist/main.js] [--deadline 600]
+ *        [--bytes 160] [--pps 50] [--transports voice,ws] [--entry dist/main.js] [--deadline 600]
  *
  * Servers run as child processes on 127.0.0.1; this process is the load. C
  * channels × M members, every member a speaker sending `bytes`-byte frames at
@@ -81,6 +81,11 @@ async function main() {
   const PPS = intOption('pps', 50, 1, 1000);
   const DEADLINE_S = intOption('deadline', 600, 30, 3600);
   const entry = resolve(ROOT, args.entry ?? 'dist/main.js');
+  const TRANSPORTS = String(args.transports ?? 'voice,ws').split(',');
+  if (TRANSPORTS.some((name) => name !== 'voice' && name !== 'ws')) {
+    console.error('--transports is a comma-separated list of voice and ws');
+    process.exit(2);
+  }
 
   const children = [];
   const tempDirs = [];
@@ -131,7 +136,7 @@ async function main() {
     const channels = await inBatches(C, 8, (c) => createChannel(appUrl, users[c * M].token, M));
     console.log('done');
 
-    for (const transport of ['voice', 'ws']) {
+    for (const transport of TRANSPORTS) {
       results[transport] = await measure({
         name: transport === 'voice' ? 'service /voice (Socket.IO, binary)' : 'service /ws (binary frames)',
         pid: app.pid, C, M, T, BYTES, PPS,
@@ -162,6 +167,7 @@ async function main() {
 
 /** Connects every member, joins, then every member speaks for T seconds; counts and times what arrives. */
 async function measure({ name, pid, C, M, T, BYTES, PPS, connect, channelOf }) {
+  const phase = performance.now();
   process.stdout.write(`${name}: connecting… `);
   const clients = await inBatches(C * M, 50, (i) => connect(i));
   await inBatches(C * M, 50, (i) => clients[i].join(channelOf(Math.floor(i / M))));
@@ -174,7 +180,7 @@ async function measure({ name, pid, C, M, T, BYTES, PPS, connect, channelOf }) {
     });
   }
   await sleep(500);
-  process.stdout.write('sending… ');
+  process.stdout.write(`(${((performance.now() - phase) / 1000).toFixed(1)} s) sending… `);
 
   const payload = randomBytes(BYTES);
   const interval = 1000 / PPS;
@@ -234,6 +240,7 @@ function report(results) {
   console.log('\nratios to the bare relay (service / bare):');
   for (const key of ['voice', 'ws']) {
     const r = results[key];
+    if (!r) continue;
     console.log(
       `  ${r.name}: throughput ${(r.deliveredPerSecond / bare.deliveredPerSecond).toFixed(3)}, p99 ${(r.p99 / bare.p99).toFixed(2)}, CPU ${(r.cpuPercent / bare.cpuPercent).toFixed(2)}`,
     );
@@ -269,15 +276,16 @@ function wsClient(port, user) {
       if (isBinary) audio(data.readDoubleBE(38));
       else {
         const message = JSON.parse(data.toString());
-        if (message.type === 'JoinedChannel') joins.get(message.channel_id)?.();
+        if (message.type === 'JoinedChannel') joins.get(message.channel_id)?.resolve();
+        if (message.type === 'Error') for (const join of joins.values()) join.reject(new Error(`JoinChannel: ${JSON.stringify(message)}`));
       }
     });
-    ws.once('error', reject);
+    ws.on('error', reject);
     ws.once('open', () =>
       resolveClient({
         join: (channelId) =>
-          new Promise((joined) => {
-            joins.set(channelId, joined);
+          new Promise((resolveJoin, rejectJoin) => {
+            joins.set(channelId, { resolve: resolveJoin, reject: rejectJoin });
             ws.send(JSON.stringify({ type: 'JoinChannel', channel_id: channelId }));
           }),
         onAudio: (listener) => (audio = listener),

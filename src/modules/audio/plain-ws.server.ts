@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -54,6 +54,8 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly clients = new Map<string, WsClient>();
   private readonly allowedOrigins: ReadonlySet<string>;
   private httpServer?: Server;
+  /** The upgrade listeners that were on the HTTP server (engine.io's), restored on shutdown. */
+  private otherUpgradeListeners: UpgradeListener[] = [];
   private portServer?: Server;
   private unregisterPush?: () => void;
 
@@ -75,7 +77,13 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     const httpAdapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
     if (!httpAdapter) return;
     this.httpServer = httpAdapter.getHttpServer() as Server;
-    this.httpServer.on('upgrade', this.onUpgrade);
+    // engine.io ends any upgrade it does not handle that has written nothing after 1 s
+    // (its destroyUpgrade), which would cut a /ws handshake still authenticating under
+    // load. So one dispatcher sends /ws to this server and every other upgrade,
+    // untouched, to the listeners that were there (Socket.IO's).
+    this.otherUpgradeListeners = this.httpServer.listeners('upgrade') as UpgradeListener[];
+    this.httpServer.removeAllListeners('upgrade');
+    this.httpServer.on('upgrade', this.dispatchUpgrade);
     const wsPort = this.config.get('WS_PORT', { infer: true });
     if (wsPort) {
       const server = createServer((_, response) => {
@@ -92,15 +100,26 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.unregisterPush?.();
-    this.httpServer?.off('upgrade', this.onUpgrade);
+    if (this.httpServer) {
+      this.httpServer.off('upgrade', this.dispatchUpgrade);
+      for (const listener of this.otherUpgradeListeners) this.httpServer.on('upgrade', listener);
+    }
     for (const client of this.clients.values()) client.ws.close(CLOSE_GOING_AWAY, 'Server shutting down');
     await Promise.all([...this.clients.values()].map((client) => this.closed(client)));
     if (this.portServer) await new Promise<void>((resolve) => this.portServer!.close(() => resolve()));
   }
 
+  private readonly dispatchUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (pathOf(request) === PATH) this.onUpgrade(request, socket, head);
+    else for (const listener of this.otherUpgradeListeners) listener.call(this.httpServer, request, socket, head);
+  };
+
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== PATH) return;
+    if (url.pathname !== PATH) {
+      refuseUpgrade(socket, 'NOT_FOUND');
+      return;
+    }
     socket.on('error', () => socket.destroy());
     const origin = request.headers.origin;
     if (origin && !this.allowedOrigins.has(origin)) {
@@ -305,6 +324,14 @@ class WsPushTransport implements RealtimeTransport {
   }
 }
 
+type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
 function send(client: WsClient, data: string | Buffer): void {
   if (client.ws.readyState === WebSocket.OPEN) client.ws.send(data);
 }
@@ -356,7 +383,7 @@ function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string = ERROR_
     path: PATH,
   });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
       `Connection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
