@@ -169,8 +169,19 @@ async function main() {
 async function measure({ name, pid, C, M, T, BYTES, PPS, connect, channelOf }) {
   const phase = performance.now();
   process.stdout.write(`${name}: connecting… `);
-  const clients = await inBatches(C * M, 50, (i) => connect(i));
-  await inBatches(C * M, 50, (i) => clients[i].join(channelOf(Math.floor(i / M))));
+  let connected = 0;
+  let joined = 0;
+  const progress = setInterval(() => process.stdout.write(`[${connected} connected, ${joined} joined] `), 10_000);
+  const clients = await inBatches(C * M, 50, async (i) => {
+    const client = await connect(i);
+    connected++;
+    return client;
+  });
+  await inBatches(C * M, 50, async (i) => {
+    await clients[i].join(channelOf(Math.floor(i / M)));
+    joined++;
+  });
+  clearInterval(progress);
   const latencies = [];
   let delivered = 0;
   for (const client of clients) {
