@@ -68,7 +68,15 @@ export class EmbeddedDatabase {
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;
-    this.exited = new Promise((done) => child.once('exit', () => done()));
+    // Whatever way this process ends (even a failed shutdown), the database goes with it.
+    const killOnExit = () => child.kill('SIGTERM');
+    process.once('exit', killOnExit);
+    this.exited = new Promise((done) =>
+      child.once('exit', () => {
+        process.off('exit', killOnExit);
+        done();
+      }),
+    );
 
     const failedToStart = new Promise<never>((_, reject) => {
       child.once('error', reject);

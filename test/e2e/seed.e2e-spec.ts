@@ -1,5 +1,17 @@
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../../src/app.module';
 import { seedDemoData } from '../../src/scripts/seed-data';
 import { createTestApp, TestApp } from '../utils/create-test-app';
+
+/** What `npm run seed` does: an application context (no HTTP, no sockets), seeded, then closed. */
+async function runSeed() {
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot({}), { logger: false, abortOnError: false });
+  try {
+    return await seedDemoData(context);
+  } finally {
+    await context.close();
+  }
+}
 
 describe('npm run seed (seedDemoData)', () => {
   let t: TestApp;
@@ -11,7 +23,7 @@ describe('npm run seed (seedDemoData)', () => {
   afterAll(() => t.close());
 
   it('creates an admin, test users and public channels, whose printed passwords log in', async () => {
-    const report = await seedDemoData(t.app);
+    const report = await runSeed();
     expect(report.accounts.map(({ username, role }) => ({ username, role }))).toEqual([
       { username: 'admin', role: 'admin' },
       { username: 'alice', role: 'user' },
@@ -31,9 +43,9 @@ describe('npm run seed (seedDemoData)', () => {
   });
 
   it('is idempotent: a second run changes nothing and sets no password', async () => {
-    await seedDemoData(t.app);
+    await runSeed();
     const hashes = (await t.connection.collection('users').find({}).sort({ username: 1 }).toArray()).map((user) => user.password_hash);
-    const second = await seedDemoData(t.app);
+    const second = await runSeed();
     expect(second.accounts.every((account) => account.password === undefined)).toBe(true);
     expect(second.channels.every((channel) => !channel.created)).toBe(true);
     expect(await t.connection.collection('users').countDocuments()).toBe(4);

@@ -1,4 +1,4 @@
-import { UseFilters, UsePipes } from '@nestjs/common';
+import { OnModuleDestroy, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -31,7 +31,10 @@ const NAMESPACE = '/voice';
 @WebSocketGateway({ namespace: NAMESPACE })
 @UseFilters(WsExceptionFilter)
 @UsePipes(createValidationPipe())
-export class VoiceGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<AuthenticatedSocket>, OnGatewayDisconnect<AuthenticatedSocket> {
+export class VoiceGateway
+  implements OnGatewayInit<Namespace>, OnGatewayConnection<AuthenticatedSocket>, OnGatewayDisconnect<AuthenticatedSocket>, OnModuleDestroy
+{
+  private namespace?: Namespace;
   private transport!: SocketIoVoiceTransport;
   private readonly connections = new WeakMap<AuthenticatedSocket, VoiceConnection>();
 
@@ -41,8 +44,14 @@ export class VoiceGateway implements OnGatewayInit<Namespace>, OnGatewayConnecti
   ) {}
 
   afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
     this.transport = new SocketIoVoiceTransport(namespace, this.voice);
     this.voice.registerTransport(this.transport);
+  }
+
+  /** Shutdown: voice clients are told before counters are flushed and the database closes. */
+  onModuleDestroy(): void {
+    this.namespace?.disconnectSockets(true);
   }
 
   handleConnection(socket: AuthenticatedSocket): void {

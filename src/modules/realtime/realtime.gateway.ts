@@ -74,7 +74,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   /** Shutdown: clients are told (disconnect) before counters are flushed and the database closes. */
   onModuleDestroy(): void {
     this.stopping = true;
-    this.server.disconnectSockets(true);
+    // Absent in an application context without a WebSocket adapter (the seed script).
+    this.server?.disconnectSockets(true);
   }
 
   /** Acknowledged when the id is the caller's own; without an ack callback the answer is a `registered` event. */
