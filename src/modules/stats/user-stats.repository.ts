@@ -8,13 +8,14 @@ export interface UserStatsDelta {
   lastSeen?: Date;
 }
 
+const MAX_STATEMENTS_PER_WRITE = 50;
+
 @Injectable()
 export class UserStatsRepository {
   constructor(@InjectModel(UserStats.name) private readonly stats: Model<UserStats>) {}
 
-  /** One `$inc` upsert per user, in a single round trip. */
+  /** One `$inc` upsert per user, a few dozen users per round trip. */
   async apply(deltas: Map<string, UserStatsDelta>): Promise<void> {
-    if (deltas.size === 0) return;
     const operations: AnyBulkWriteOperation<UserStats>[] = [...deltas].map(([userId, delta]) => ({
       updateOne: {
         filter: { _id: userId },
@@ -22,7 +23,11 @@ export class UserStatsRepository {
         upsert: true,
       },
     }));
-    await this.stats.bulkWrite(operations, { ordered: false });
+    // FerretDB v1 holds one SQLite connection per statement of an update command until the
+    // command ends, from a pool of 100: a larger batch deadlocks it (docs/database.md).
+    for (let start = 0; start < operations.length; start += MAX_STATEMENTS_PER_WRITE) {
+      await this.stats.bulkWrite(operations.slice(start, start + MAX_STATEMENTS_PER_WRITE), { ordered: false });
+    }
   }
 
   findById(userId: string): Promise<UserStats | null> {
