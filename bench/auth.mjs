@@ -24,35 +24,17 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcrypt';
+import { integerOptions, parseArgs } from './lib/cli.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
+const intOption = integerOptions(args);
 const SECONDS = intOption('seconds', 5, 1, 60);
 const CONCURRENCY = intOption('concurrency', 16, 1, 256);
 const DEADLINE_S = intOption('deadline', 120, 10, 900);
 const ENTRY = resolve(ROOT, typeof args.entry === 'string' ? args.entry : 'dist/main.js');
 const COST = Number(process.env.BCRYPT_COST ?? 10);
 const PASSWORD = 'B3nch!mark-pass';
-
-function parseArgs(argv) {
-  const options = {};
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) options[name] = true;
-    else options[name] = argv[++i];
-  }
-  return options;
-}
-
-function intOption(name, fallback, min, max) {
-  const value = args[name] === undefined ? fallback : Number(args[name]);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`--${name} must be an integer in ${min}..${max}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 function freePort() {
   return new Promise((done, reject) => {

@@ -29,9 +29,11 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
+import { integerOptions, parseArgs } from './lib/cli.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
+const intOption = integerOptions(args);
 
 if (args.bare) {
   await runBareServer(Number(args.port));
@@ -40,26 +42,6 @@ if (args.bare) {
 }
 
 /* ------------------------------------------------------------------ options */
-
-function parseArgs(argv) {
-  const options = {};
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) options[name] = true;
-    else options[name] = argv[++i];
-  }
-  return options;
-}
-
-function intOption(name, fallback, min, max) {
-  const value = args[name] === undefined ? fallback : Number(args[name]);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`--${name} must be an integer in ${min}..${max}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 /* --------------------------------------------------------------- bare server */
 

@@ -27,33 +27,15 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
+import { integerOptions, parseArgs } from './lib/cli.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
+const intOption = integerOptions(args);
 const now = () => performance.timeOrigin + performance.now();
 
 if (args.bare) await runBareServer(Number(args.port));
 else await main();
-
-function parseArgs(argv) {
-  const options = {};
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) options[name] = true;
-    else options[name] = argv[++i];
-  }
-  return options;
-}
-
-function intOption(name, fallback, min, max) {
-  const value = args[name] === undefined ? fallback : Number(args[name]);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`--${name} must be an integer in ${min}..${max}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 /** The baseline: Socket.IO with the same 64 KB limit, rooms, and a re-emit. */
 async function runBareServer(port) {
