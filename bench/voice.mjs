@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { integerOptions, parseArgs } from './lib/cli.mjs';
+import { boundedRun } from './lib/lifetime.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
@@ -69,22 +70,7 @@ async function main() {
     process.exit(2);
   }
 
-  const children = [];
-  const tempDirs = [];
-  const stopAll = () => {
-    for (const child of children) child.kill('SIGTERM');
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = setTimeout(() => {
-    console.error(`deadline of ${DEADLINE_S}s reached; stopping`);
-    stopAll();
-    process.exit(1);
-  }, DEADLINE_S * 1000);
-  deadline.unref();
-  process.on('SIGINT', () => {
-    stopAll();
-    process.exit(130);
-  });
+  const { children, tempDirs, stopAll, finish } = boundedRun(DEADLINE_S);
 
   const speakers = C * M;
   console.log(`voice bench: ${C} channels × ${M} members = ${speakers} speakers, ${BYTES}-byte frames at ${PPS}/s for ${T}s\n`);
@@ -143,7 +129,7 @@ async function main() {
     stopAll();
   }
   report(results);
-  clearTimeout(deadline);
+  finish();
   process.exit(0);
 }
 
