@@ -68,7 +68,7 @@ export class EmbeddedDatabase {
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;
-    // Whatever way this process ends (even a failed shutdown), the database goes with it.
+    // However this process exits (a failed shutdown included; SIGKILL cannot be caught), the database goes with it.
     const killOnExit = () => child.kill('SIGTERM');
     process.once('exit', killOnExit);
     this.exited = new Promise((done) =>
