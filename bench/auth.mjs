@@ -18,13 +18,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcrypt';
 import { integerOptions, parseArgs } from './lib/cli.mjs';
+import { freePort, waitHealthy } from './lib/net.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
@@ -35,17 +35,6 @@ const DEADLINE_S = intOption('deadline', 120, 10, 900);
 const ENTRY = resolve(ROOT, typeof args.entry === 'string' ? args.entry : 'dist/main.js');
 const COST = Number(process.env.BCRYPT_COST ?? 10);
 const PASSWORD = 'B3nch!mark-pass';
-
-function freePort() {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** Runs `task` with `inFlight` concurrent loops for `seconds`; returns completed operations per second. */
 async function rate(seconds, inFlight, task) {
@@ -62,20 +51,6 @@ async function rate(seconds, inFlight, task) {
   await Promise.all(Array.from({ length: inFlight }, loop));
   if (failed > 0) throw new Error(`${failed} operations failed`);
   return done / ((performance.now() - start) / 1000);
-}
-
-async function waitForHealth(url, child) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the app exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((wake) => setTimeout(wake, 200));
-  }
-  throw new Error('the app did not answer /health within 60 s');
 }
 
 async function main() {
@@ -113,7 +88,7 @@ async function main() {
   killer.unref();
 
   try {
-    await waitForHealth(url, child);
+    await waitHealthy(`${url}/health`, child, 60_000);
     const username = `bench_${randomBytes(4).toString('hex')}`;
     const created = await fetch(`${url}/users`, {
       method: 'POST',

@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { integerOptions, parseArgs } from './lib/cli.mjs';
+import { freePort, postJson, sleep, waitHealthy } from './lib/net.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -363,11 +364,6 @@ async function loginBare(url, i) {
   return { id, token: login.body.accessToken };
 }
 
-async function postJson(url, body) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
-
 function connect(url, token) {
   return new Promise((resolveSocket, reject) => {
     const socket = io(url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { token }, timeout: 20_000 });
@@ -378,32 +374,6 @@ function connect(url, token) {
 
 function once(socket, event) {
   return new Promise((resolveEvent) => socket.once(event, resolveEvent));
-}
-
-async function waitHealthy(url, child, ms) {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`${url} not healthy within ${ms} ms`);
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 function rssOf(pid) {
@@ -443,6 +413,3 @@ function range(n) {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function sleep(ms) {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-}

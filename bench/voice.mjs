@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { integerOptions, parseArgs } from './lib/cli.mjs';
+import { freePort, postJson, sleep, waitHealthy } from './lib/net.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -302,11 +303,6 @@ async function createChannel(url, token, members) {
   return res.body.data.id;
 }
 
-async function postJson(url, body, headers = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
-
 /** n tasks, at most `width` in flight, results in order. */
 async function inBatches(n, width, task) {
   const results = new Array(n);
@@ -332,30 +328,3 @@ function quantile(sorted, q) {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function waitHealthy(url, child, ms) {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`${url} not healthy within ${ms} ms`);
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function sleep(ms) {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-}
