@@ -2,9 +2,9 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error';
-import { AuthenticationService } from '../../modules/auth/authentication.service';
 import { ALLOW_SERVICE, AUTH_FAILURE, AuthFailure, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
-import { credentialsFrom } from './credentials';
+import { Authenticator } from './authenticator';
+import { credentialsFromHeaders } from './credentials';
 import type { Principal, Role, ServicePrincipal } from './principal';
 import { ServiceKeyVerifier } from './service-key';
 
@@ -22,7 +22,7 @@ const SERVICE: ServicePrincipal = Object.freeze({ kind: 'service' });
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly authentication: AuthenticationService,
+    private readonly authenticator: Authenticator,
     private readonly serviceKey: ServiceKeyVerifier,
   ) {}
 
@@ -32,12 +32,12 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const presented = credentialsFrom(request.headers);
+    const presented = credentialsFromHeaders(request.headers);
 
     let principal: Principal | undefined;
     try {
       if (presented.accessToken || presented.sessionToken) {
-        principal = await this.authentication.authenticate(presented);
+        principal = await this.authenticator.authenticate(presented);
       } else if (presented.apiKey !== undefined) {
         if (!this.serviceKey.matches(presented.apiKey)) throw new AppError('UNAUTHORIZED', 'Invalid API key');
         principal = SERVICE;

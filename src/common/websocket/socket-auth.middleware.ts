@@ -1,13 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ExtendedError, Socket } from 'socket.io';
+import { Authenticator } from '../auth/authenticator';
+import { Credential, credentialsFromHandshake, hasUserCredential } from '../auth/credentials';
 import type { UserPrincipal } from '../auth/principal';
 import { AppError } from '../errors/app-error';
-import { AuthenticationService, Credential } from '../../modules/auth/authentication.service';
 import type { SocketData } from './socket.types';
-
-/** Longer than any token this service issues; bigger values are refused unread. */
-const MAX_TOKEN_LENGTH = 4096;
-const SESSION_TOKEN_HEADER = 'insakari-connect-token';
 
 export type SocketMiddleware = (socket: Socket, next: (error?: ExtendedError) => void) => void;
 
@@ -28,11 +25,11 @@ export class SocketAuthMiddleware {
    */
   private readonly inFlight = new Map<string, Promise<UserPrincipal>>();
 
-  constructor(private readonly authentication: AuthenticationService) {}
+  constructor(private readonly authenticator: Authenticator) {}
 
   readonly use: SocketMiddleware = (socket, next) => {
-    const credential = credentialOf(socket);
-    if (!credential) {
+    const credential = credentialsFromHandshake(socket.handshake);
+    if (!hasUserCredential(credential)) {
       next(refusal('UNAUTHORIZED'));
       return;
     }
@@ -57,28 +54,11 @@ export class SocketAuthMiddleware {
     const key = credential.accessToken ? `a:${credential.accessToken}` : `s:${credential.sessionToken}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.authentication.authenticate(credential).finally(() => this.inFlight.delete(key));
+      pending = this.authenticator.authenticate(credential).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
   }
-}
-
-function credentialOf(socket: Socket): Credential | null {
-  const { auth, headers } = socket.handshake;
-  const accessToken = tokenOf(auth?.token) ?? tokenOf(bearerOf(headers.authorization));
-  if (accessToken) return { accessToken };
-  const sessionToken = tokenOf(auth?.sessionToken) ?? tokenOf(headers[SESSION_TOKEN_HEADER]);
-  return sessionToken ? { sessionToken } : null;
-}
-
-/** Only non-empty strings of sane length count: an object or an array is no token. */
-function tokenOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH ? value : undefined;
-}
-
-function bearerOf(header: string | undefined): string | undefined {
-  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
 }
 
 function refusal(code: 'UNAUTHORIZED' | 'TOKEN_EXPIRED' | 'SERVICE_UNAVAILABLE', message = 'Unauthorized'): ExtendedError {

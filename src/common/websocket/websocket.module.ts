@@ -4,7 +4,7 @@ import { SocketAuthMiddleware } from './socket-auth.middleware';
 
 /**
  * The realtime plumbing every gateway shares: the publisher and the handshake
- * middleware (which needs AuthenticationService from the global AuthModule).
+ * middleware (which needs the Authenticator the global AuthModule binds).
  */
 @Global()
 @Module({

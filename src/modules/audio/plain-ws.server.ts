@@ -8,6 +8,8 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer } from 'ws';
 import { corsOrigins } from '../../app.setup';
+import { Authenticator } from '../../common/auth/authenticator';
+import { credentialsFromUpgrade, hasUserCredential } from '../../common/auth/credentials';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError, toWsError } from '../../common/errors/app-error';
 import { ERROR_CATALOGUE, ErrorCode } from '../../common/errors/error-codes';
@@ -15,7 +17,6 @@ import { validationError } from '../../common/validation/validation.pipe';
 import { PushEvent, PushEventMap, RealtimePublisher, RealtimeTransport } from '../../common/websocket/realtime.publisher';
 import { MAX_SOCKET_MESSAGE_BYTES } from '../../common/websocket/socket.types';
 import type { Env } from '../../config/env.validation';
-import { AuthenticationService, Credential } from '../auth/authentication.service';
 import { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import { parseAudioData } from './audio-packet.parser';
 import { VoiceChannelDto } from './dto/voice-channel.dto';
@@ -25,7 +26,6 @@ import { BINARY_AUDIO, bytesToUuid, CLIENT_HEADER_BYTES, encodeServerFrame, FLAG
 
 const PATH = '/ws';
 const NAMESPACE = '/ws';
-const MAX_TOKEN_LENGTH = 4096;
 /** Seed 000 / 001 events a plain WebSocket client receives, as `{type, …payload}`. */
 const PUSHED_EVENTS: ReadonlySet<string> = new Set(['user_created', 'user_deleted', 'UPDATE_SCORE', 'message']);
 const CLOSE_POLICY = 1008;
@@ -62,7 +62,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly config: ConfigService<Env, true>,
     private readonly adapterHost: HttpAdapterHost,
-    private readonly authentication: AuthenticationService,
+    private readonly authenticator: Authenticator,
     private readonly voice: VoiceService,
     private readonly metrics: MetricsRecorder,
     private readonly publisher: RealtimePublisher,
@@ -126,12 +126,12 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
       refuseUpgrade(socket, 'PERMISSION_DENIED', 'Origin not allowed by CORS');
       return;
     }
-    const credential = credentialOf(request, url);
-    if (!credential) {
+    const credential = credentialsFromUpgrade(request.headers, url.searchParams);
+    if (!hasUserCredential(credential)) {
       refuseUpgrade(socket, 'UNAUTHORIZED');
       return;
     }
-    this.authentication.authenticate(credential).then(
+    this.authenticator.authenticate(credential).then(
       (principal) => {
         if (socket.destroyed) return;
         this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
@@ -353,21 +353,6 @@ function channelDto(message: Record<string, unknown>): VoiceChannelDto {
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length > 0) throw validationError(errors);
   return dto;
-}
-
-/** `?token=` (a JWT has two dots; anything else is a session token), else the Authorization / INSAkari-Connect-Token headers. */
-function credentialOf(request: IncomingMessage, url: URL): Credential | null {
-  const token = url.searchParams.get('token');
-  if (token && token.length <= MAX_TOKEN_LENGTH) {
-    return token.split('.').length === 3 ? { accessToken: token } : { sessionToken: token };
-  }
-  const authorization = request.headers.authorization;
-  if (authorization?.startsWith('Bearer ') && authorization.length <= MAX_TOKEN_LENGTH) {
-    return { accessToken: authorization.slice('Bearer '.length).trim() };
-  }
-  const sessionToken = request.headers['insakari-connect-token'];
-  if (typeof sessionToken === 'string' && sessionToken.length > 0 && sessionToken.length <= MAX_TOKEN_LENGTH) return { sessionToken };
-  return null;
 }
 
 /** Answers the upgrade request with the SPEC's error body and closes the socket. */

@@ -2,11 +2,10 @@ import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentUser, OnAuthFailure, Public } from '../../common/auth/auth.decorators';
-import { credentialsFrom } from '../../common/auth/credentials';
+import { credentialFromToken, credentialsFromHeaders } from '../../common/auth/credentials';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { CredentialRoute } from '../../common/throttling/credential-route.decorator';
 import { AuthService, LoginResult, RefreshResult, VerifyResult } from './auth.service';
-import type { Credential } from './authentication.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { SignoutDto } from './dto/signout.dto';
@@ -56,7 +55,7 @@ export class AuthController {
   @Post('auth/verify')
   @HttpCode(200)
   verify(@Body() dto: VerifyDto, @Req() request: Request): Promise<VerifyResult> {
-    return this.auth.verify(dto.token !== undefined ? credentialOf(dto.token) : credentialsFrom(request.headers));
+    return this.auth.verify(dto.token !== undefined ? credentialFromToken(dto.token) : credentialsFromHeaders(request.headers));
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
@@ -89,9 +88,4 @@ export class AuthController {
 
 function metadataOf(request: Request): SessionMetadata {
   return { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null };
-}
-
-/** A JWT has three dot-separated parts; a session token is a UUID. */
-function credentialOf(token: string): Credential {
-  return token.split('.').length === 3 ? { accessToken: token } : { sessionToken: token };
 }

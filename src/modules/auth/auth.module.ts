@@ -5,6 +5,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuthGuard } from '../../common/auth/auth.guard';
+import { Authenticator } from '../../common/auth/authenticator';
 import { ServiceKeyVerifier } from '../../common/auth/service-key';
 import type { Env } from '../../config/env.validation';
 import { UsersModule } from '../users/users.module';
@@ -19,7 +20,7 @@ import { SessionRevocations } from './session-revocations';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
-/** Global: the socket handshake middleware of every gateway needs AuthenticationService. */
+/** Global: the HTTP guard, the socket handshake and the /ws upgrade of every module authenticate through its Authenticator. */
 @Global()
 @Module({
   imports: [
@@ -41,6 +42,7 @@ import { SessionsService } from './sessions.service';
     AccessTokens,
     AuthService,
     AuthenticationService,
+    { provide: Authenticator, useExisting: AuthenticationService },
     LoginLockout,
     SessionCache,
     SessionRevocations,
@@ -49,6 +51,6 @@ import { SessionsService } from './sessions.service';
     ServiceKeyVerifier,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthenticationService, SessionsService, ServiceKeyVerifier],
+  exports: [Authenticator, SessionsService, ServiceKeyVerifier],
 })
 export class AuthModule {}

@@ -11,7 +11,8 @@ import { AccountChanges, UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import { AccessTokens } from './access-tokens.service';
 import { AUTH_EVENTS, LoginFailedEvent, LoginSucceededEvent } from './auth.events';
-import { AuthenticationService, Credential } from './authentication.service';
+import type { Credential } from '../../common/auth/credentials';
+import { AuthenticationService } from './authentication.service';
 import { LoginLockout } from './login-lockout';
 import { SessionMetadata, SessionsService } from './sessions.service';
 

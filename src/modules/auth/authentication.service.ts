@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AccessClaims, Authenticator } from '../../common/auth/authenticator';
+import type { Credential } from '../../common/auth/credentials';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { UsersRepository } from '../users/users.repository';
@@ -7,12 +9,6 @@ import { CachedSession, SESSION_CACHE_TTL_MS, SessionCache } from './session-cac
 import { SessionRevocations } from './session-revocations';
 import { SessionsRepository } from './sessions.repository';
 import { hashToken } from './token-hash';
-
-/** What a request or a socket handshake presents: an access JWT, or the opaque session token. */
-export interface Credential {
-  accessToken?: string;
-  sessionToken?: string;
-}
 
 export interface VerifiedCredential {
   principal: UserPrincipal;
@@ -27,23 +23,26 @@ export interface VerifiedCredential {
  * (SessionRevocations).
  */
 @Injectable()
-export class AuthenticationService {
+export class AuthenticationService extends Authenticator {
   constructor(
     private readonly tokens: AccessTokens,
     private readonly sessions: SessionsRepository,
     private readonly users: UsersRepository,
     private readonly cache: SessionCache,
     private readonly revocations: SessionRevocations,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Throws AppError UNAUTHORIZED (missing, malformed, unknown, revoked) or TOKEN_EXPIRED. */
   async authenticate(credential: Credential): Promise<UserPrincipal> {
-    if (credential.accessToken) {
-      const claims = this.tokens.verify(credential.accessToken);
-      return (await this.sessionById(claims.sid, claims.sub)).principal;
-    }
+    if (credential.accessToken) return this.principalOf(this.tokens.verify(credential.accessToken));
     if (credential.sessionToken) return (await this.sessionByToken(credential.sessionToken)).principal;
     throw new AppError('UNAUTHORIZED');
+  }
+
+  async principalOf(claims: AccessClaims): Promise<UserPrincipal> {
+    return (await this.sessionById(claims.sid, claims.sub)).principal;
   }
 
   /** As authenticate, also telling when the credential expires (POST /auth/verify). */
