@@ -15,24 +15,19 @@
  *     against the app's own GET /health req/s.
  * Prints both ratios. Everything stops by itself at --deadline seconds.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcrypt';
-import { integerOptions, parseArgs } from './lib/cli.mjs';
-import { freePort, waitHealthy } from './lib/net.mjs';
+import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { boundedRun } from './lib/lifetime.mjs';
+import { registerUser, serviceEntry, startService } from './lib/service.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
 const intOption = integerOptions(args);
 const SECONDS = intOption('seconds', 5, 1, 60);
 const CONCURRENCY = intOption('concurrency', 16, 1, 256);
 const DEADLINE_S = intOption('deadline', 120, 10, 900);
-const ENTRY = resolve(ROOT, typeof args.entry === 'string' ? args.entry : 'dist/main.js');
+const ENTRY = serviceEntry(textOptions(args));
 const COST = Number(process.env.BCRYPT_COST ?? 10);
 const PASSWORD = 'B3nch!mark-pass';
 
@@ -54,48 +49,23 @@ async function rate(seconds, inFlight, task) {
 }
 
 async function main() {
-  if (!existsSync(ENTRY)) {
-    console.error(`${ENTRY} not found: run \`npm run build\` first`);
-    process.exit(2);
-  }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
-  const child = spawn(process.execPath, [ENTRY], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dataDir,
-      FERRETDB_BIN: process.env.FERRETDB_BIN || join(ROOT, '.cache', 'bin', 'ferretdb'),
-      MONGODB_DB: `bench_auth_${Date.now()}`,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      BCRYPT_COST: String(COST),
-      THROTTLE_LIMIT: '100000000',
-      AUTH_THROTTLE_LIMIT: '100000000',
-      SWAGGER_ENABLED: 'false',
-    },
-  });
-  const killer = setTimeout(() => {
-    console.error(`deadline of ${DEADLINE_S} s reached; stopping`);
-    child.kill('SIGKILL');
-    process.exit(1);
-  }, DEADLINE_S * 1000);
-  killer.unref();
-
+  const run = boundedRun(DEADLINE_S);
   try {
-    await waitHealthy(`${url}/health`, child, 60_000);
-    const username = `bench_${randomBytes(4).toString('hex')}`;
-    const created = await fetch(`${url}/users`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password: PASSWORD }),
+    const service = await startService(run, {
+      entry: ENTRY,
+      tempPrefix: 'bench-auth-',
+      // Inherits MONGODB_URI when set; a throwaway database name either way.
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'silent',
+        MONGODB_DB: `bench_auth_${Date.now()}`,
+        BCRYPT_COST: String(COST),
+      },
     });
-    if (created.status !== 201) throw new Error(`creating the bench user: ${created.status} ${await created.text()}`);
+    const { url } = service;
+    const username = `bench_${randomBytes(4).toString('hex')}`;
+    await registerUser(url, username, PASSWORD);
 
     const hash = await bcrypt.hash(PASSWORD, COST);
     const bcryptRate = await rate(SECONDS, 4, () => bcrypt.compare(PASSWORD, hash));
@@ -130,10 +100,7 @@ async function main() {
     console.log(`  logins / raw bcrypt compares         ${(loginRate / bcryptRate).toFixed(2).padStart(10)}`);
     console.log(`  GET /auth/user / GET /health         ${(userRate / healthRate).toFixed(2).padStart(10)}`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((done) => (child.exitCode !== null ? done() : child.once('exit', done)));
-    rmSync(dataDir, { recursive: true, force: true });
-    clearTimeout(killer);
+    await run.close();
   }
 }
 

@@ -20,38 +20,36 @@
  * session checks, presence, validation, call-state checks, metrics and stats.
  * Everything stops by itself at --deadline seconds.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { integerOptions, parseArgs } from './lib/cli.mjs';
-import { freePort, postJson, sleep, waitHealthy } from './lib/net.mjs';
+import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
+import { postJson, sleep } from './lib/net.mjs';
+import { inBatches } from './lib/pool.mjs';
+import { bareSocketIo, serveReference, startReference } from './lib/reference.mjs';
+import { newAccount, serviceEntry, startService } from './lib/service.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
 const intOption = integerOptions(args);
+const textOption = textOptions(args);
 
 if (args.bare) {
-  await runBareServer(Number(args.port));
+  await runBareServer();
 } else {
   await main();
 }
 
-/* ------------------------------------------------------------------ options */
-
 /* --------------------------------------------------------------- bare server */
 
 /** The baseline: Socket.IO with the same limits and rooms, and nothing else. */
-async function runBareServer(port) {
-  const { Server } = await import('socket.io');
+async function runBareServer() {
   const tokens = new Map();
-  const http = createServer((req, res) => {
+  // The handler reaches `server` only on requests, which come after it is assigned.
+  const { http, server } = await bareSocketIo((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
@@ -69,33 +67,31 @@ async function runBareServer(port) {
       const match = req.method === 'POST' && /^\/api\/users\/([^/]+)\/message$/.exec(req.url);
       if (match) {
         const room = `user:${match[1]}`;
-        const sockets = ioServer.sockets.adapter.rooms.get(room)?.size ?? 0;
+        const sockets = server.sockets.adapter.rooms.get(room)?.size ?? 0;
         if (sockets === 0) return json(404, { error: 'User not connected' });
         const { message } = JSON.parse(body);
-        ioServer.to(room).emit('message', { from: 'service', message, sent_at: new Date().toISOString() });
+        server.to(room).emit('message', { from: 'service', message, sent_at: new Date().toISOString() });
         return json(200, { status: 'Message sent', delivered: sockets });
       }
       json(404, { error: 'Not found' });
     });
   });
-  const ioServer = new Server(http, { maxHttpBufferSize: 64 * 1024 });
-  ioServer.use((socket, next) => {
+  server.use((socket, next) => {
     const userId = tokens.get(socket.handshake.auth?.token);
     if (!userId) return next(new Error('Unauthorized'));
     socket.data.userId = userId;
     next();
   });
-  ioServer.on('connection', (socket) => {
+  server.on('connection', (socket) => {
     socket.join(`user:${socket.data.userId}`);
     socket.on('callUser', (_payload, ack) => ack?.({ ok: true, status: 'ringing' }));
     socket.on('answerCall', (_payload, ack) => ack?.({ ok: true }));
     socket.on('iceCandidate', (payload, ack) => {
-      ioServer.to(`user:${payload.targetUserId}`).emit('iceCandidate', { from: socket.data.userId, candidate: payload.candidate });
+      server.to(`user:${payload.targetUserId}`).emit('iceCandidate', { from: socket.data.userId, candidate: payload.candidate });
       ack?.({ ok: true });
     });
   });
-  http.listen(port, '127.0.0.1');
-  process.on('SIGTERM', () => process.exit(0));
+  serveReference(http);
 }
 
 /* ---------------------------------------------------------------------- main */
@@ -106,91 +102,60 @@ async function main() {
   const MESSAGES = intOption('messages', 2000, 1, 1_000_000);
   const RELAYS = intOption('relays', 20_000, 1, 10_000_000);
   const DEADLINE_S = intOption('deadline', 300, 10, 3600);
-  const entry = resolve(ROOT, args.entry ?? 'dist/main.js');
+  const entry = serviceEntry(textOption);
+  const profileDir = textOption('profile', undefined);
   if (U % 2 !== 0) {
     console.error('--users must be even (callers and callees in pairs)');
     process.exit(2);
   }
 
-  const { children, tempDirs, stopAll, finish } = boundedRun(DEADLINE_S);
+  const run = boundedRun(DEADLINE_S);
 
   console.log(`realtime bench: ${N} sockets over ${U} users, ${MESSAGES} direct messages, ${RELAYS} relays\n`);
   const results = {};
   try {
-    const dataDir = mkdtempSync(join(tmpdir(), 'rt-bench-'));
-    tempDirs.push(dataDir);
     const serviceKey = randomBytes(24).toString('hex');
-    const appPort = await freePort();
-    // --profile DIR: the service writes a V8 CPU profile there on exit (chrome://inspect or speedscope).
-    const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(String(args.profile))}`] : [];
-    const app = spawn(process.execPath, [...nodeArgs, entry], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        PATH: process.env.PATH,
-        // Lets --entry point at a build outside the project (node_modules still resolve).
-        NODE_PATH: join(ROOT, 'node_modules'),
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(appPort),
-        LOG_LEVEL: 'warn',
-        DATA_DIR: dataDir,
-        FERRETDB_BIN: process.env.FERRETDB_BIN ?? join(ROOT, '.cache', 'bin', 'ferretdb'),
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        SERVICE_API_KEY: serviceKey,
-        THROTTLE_LIMIT: '100000000',
-        AUTH_THROTTLE_LIMIT: '100000000',
-        SWAGGER_ENABLED: 'false',
-      },
+    const service = await startService(run, {
+      entry,
+      tempPrefix: 'rt-bench-',
+      env: { SERVICE_API_KEY: serviceKey },
+      // --profile DIR: the service writes a V8 CPU profile there on exit (chrome://inspect or speedscope).
+      nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [],
     });
-    children.push(app);
-    const appUrl = `http://127.0.0.1:${appPort}`;
-    await waitHealthy(`${appUrl}/health`, app, 60_000);
     results.app = await measure({
       name: 'service',
-      url: appUrl,
-      pid: app.pid,
+      url: service.url,
+      pid: service.pid,
       N,
       U,
       MESSAGES,
       RELAYS,
       serviceHeaders: { 'X-API-Key': serviceKey },
-      login: (i) => loginService(appUrl, i),
+      login: (i) => newAccount(service.url, 'bench', i),
       call: true,
     });
     const stopped = performance.now();
-    const exitCode = await new Promise((resolveExit) => {
-      app.once('exit', (code) => resolveExit(code));
-      app.kill('SIGTERM');
-    });
+    const exitCode = await service.stop();
     console.log(`service: stopped by SIGTERM in ${((performance.now() - stopped) / 1000).toFixed(2)} s, exit code ${exitCode}\n`);
 
-    const barePort = await freePort();
-    const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', '--port', String(barePort)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    children.push(bare);
-    const bareUrl = `http://127.0.0.1:${barePort}`;
-    await waitHealthy(`${bareUrl}/health`, bare, 10_000);
+    const bare = await startReference(run, fileURLToPath(import.meta.url));
     results.bare = await measure({
       name: 'bare socket.io',
-      url: bareUrl,
+      url: bare.url,
       pid: bare.pid,
       N,
       U,
       MESSAGES,
       RELAYS,
       serviceHeaders: {},
-      login: (i) => loginBare(bareUrl, i),
+      login: (i) => loginBare(bare.url, i),
       call: false,
     });
   } finally {
-    stopAll();
+    await run.close();
   }
 
   report(results);
-  finish();
   process.exit(0);
 }
 
@@ -198,7 +163,7 @@ async function main() {
 
 async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders, login, call }) {
   process.stdout.write(`${name}: logging in ${U} users… `);
-  const users = await mapLimit(range(U), 8, login);
+  const users = await inBatches(U, 8, login);
   console.log('done');
 
   await sleep(1000);
@@ -207,7 +172,7 @@ async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders,
   const sockets = new Array(N);
   const connectTimes = [];
   const connectStart = performance.now();
-  await mapLimit(range(N), 100, async (i) => {
+  await inBatches(N, 100, async (i) => {
     const user = users[i % U];
     const started = performance.now();
     sockets[i] = await connect(url, user.token);
@@ -232,7 +197,7 @@ async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders,
   for (const socket of sockets) socket.on('message', onMessage);
   const dmExpected = range(MESSAGES).reduce((sum, i) => sum + socketsOf(i % U).length, 0);
   const dmStart = performance.now();
-  await mapLimit(range(MESSAGES), 50, async (i) => {
+  await inBatches(MESSAGES, 50, async (i) => {
     const target = users[i % U];
     const res = await fetch(`${url}/api/users/${target.id}/message`, {
       method: 'POST',
@@ -348,16 +313,6 @@ function report({ app, bare }) {
 
 /* ------------------------------------------------------------------- helpers */
 
-async function loginService(url, i) {
-  const username = `bench_${Date.now().toString(36)}_${i}`;
-  const password = `Bench!${randomBytes(6).toString('hex')}A1`;
-  const created = await postJson(`${url}/users`, { username, password });
-  if (created.status !== 201) throw new Error(`register: ${created.status} ${JSON.stringify(created.body)}`);
-  const login = await postJson(`${url}/auth/login`, { username, password });
-  if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
-  return { id: created.body.id, token: login.body.accessToken };
-}
-
 async function loginBare(url, i) {
   const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
   const login = await postJson(`${url}/login`, { id });
@@ -379,20 +334,6 @@ function once(socket, event) {
 function rssOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
-}
-
-async function mapLimit(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    range(Math.min(limit, items.length)).map(async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await fn(items[index]);
-      }
-    }),
-  );
-  return results;
 }
 
 async function until(predicate, ms) {

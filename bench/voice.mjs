@@ -17,33 +17,30 @@
  * membership checks, validation, statistics or metrics).
  * Everything stops by itself at --deadline seconds.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
-import { integerOptions, parseArgs } from './lib/cli.mjs';
-import { freePort, postJson, sleep, waitHealthy } from './lib/net.mjs';
+import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
+import { postJson, sleep } from './lib/net.mjs';
+import { inBatches } from './lib/pool.mjs';
+import { bareSocketIo, serveReference, startReference } from './lib/reference.mjs';
+import { newAccount, serviceEntry, startService } from './lib/service.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
 const intOption = integerOptions(args);
+const textOption = textOptions(args);
 const now = () => performance.timeOrigin + performance.now();
 
-if (args.bare) await runBareServer(Number(args.port));
+if (args.bare) await runBareServer();
 else await main();
 
 /** The baseline: Socket.IO with the same 64 KB limit, rooms, and a re-emit. */
-async function runBareServer(port) {
-  const { Server } = await import('socket.io');
-  const http = createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end('OK'));
-  const server = new Server(http, { maxHttpBufferSize: 64 * 1024 });
+async function runBareServer() {
+  const { http, server } = await bareSocketIo((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end('OK'));
   server.of('/voice').on('connection', (socket) => {
     const userId = socket.handshake.auth.id;
     socket.on('JoinChannel', ({ channel_id }, ack) => {
@@ -54,7 +51,7 @@ async function runBareServer(port) {
       socket.to(channel_id).emit('AudioData', { user_id: userId, channel_id, data, seq, timestamp });
     });
   });
-  http.listen(port, '127.0.0.1');
+  serveReference(http);
 }
 
 async function main() {
@@ -64,73 +61,47 @@ async function main() {
   const BYTES = intOption('bytes', 160, 1, 16384);
   const PPS = intOption('pps', 50, 1, 1000);
   const DEADLINE_S = intOption('deadline', 600, 30, 3600);
-  const entry = resolve(ROOT, args.entry ?? 'dist/main.js');
-  const TRANSPORTS = String(args.transports ?? 'voice,ws').split(',');
+  const entry = serviceEntry(textOption);
+  const TRANSPORTS = textOption('transports', 'voice,ws').split(',');
   if (TRANSPORTS.some((name) => name !== 'voice' && name !== 'ws')) {
     console.error('--transports is a comma-separated list of voice and ws');
     process.exit(2);
   }
 
-  const { children, tempDirs, stopAll, finish } = boundedRun(DEADLINE_S);
+  const run = boundedRun(DEADLINE_S);
 
   const speakers = C * M;
   console.log(`voice bench: ${C} channels × ${M} members = ${speakers} speakers, ${BYTES}-byte frames at ${PPS}/s for ${T}s\n`);
   const results = {};
   try {
-    const dataDir = mkdtempSync(join(tmpdir(), 'voice-bench-'));
-    tempDirs.push(dataDir);
-    const appPort = await freePort();
-    const app = spawn(process.execPath, [entry], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(appPort),
-        LOG_LEVEL: 'warn',
-        DATA_DIR: dataDir,
-        FERRETDB_BIN: process.env.FERRETDB_BIN ?? join(ROOT, '.cache', 'bin', 'ferretdb'),
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        THROTTLE_LIMIT: '100000000',
-        AUTH_THROTTLE_LIMIT: '100000000',
-        SWAGGER_ENABLED: 'false',
-      },
-    });
-    children.push(app);
-    const appUrl = `http://127.0.0.1:${appPort}`;
-    await waitHealthy(`${appUrl}/health`, app, 90_000);
+    const service = await startService(run, { entry, tempPrefix: 'voice-bench-', healthMs: 90_000 });
     process.stdout.write(`creating ${speakers} accounts and ${C} channels… `);
-    const users = await inBatches(speakers, 8, (i) => loginService(appUrl, i));
-    const channels = await inBatches(C, 8, (c) => createChannel(appUrl, users[c * M].token, M));
+    const users = await inBatches(speakers, 8, (i) => newAccount(service.url, 'vb', i));
+    const channels = await inBatches(C, 8, (c) => createChannel(service.url, users[c * M].token, M));
     console.log('done');
 
     for (const transport of TRANSPORTS) {
       results[transport] = await measure({
         name: transport === 'voice' ? 'service /voice (Socket.IO, binary)' : 'service /ws (binary frames)',
-        pid: app.pid, C, M, T, BYTES, PPS,
-        connect: (i) => (transport === 'voice' ? voiceClient(appUrl, users[i]) : wsClient(appPort, users[i])),
+        pid: service.pid, C, M, T, BYTES, PPS,
+        connect: (i) => (transport === 'voice' ? voiceClient(service.url, users[i]) : wsClient(service.port, users[i])),
         channelOf: (c) => channels[c],
       });
     }
-    app.kill('SIGTERM');
+    // Gone, database and all, before the relay starts: its shutdown must not share the CPU.
+    await service.stop();
 
-    const barePort = await freePort();
-    const bare = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', '--port', String(barePort)], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    children.push(bare);
-    const bareUrl = `http://127.0.0.1:${barePort}`;
-    await waitHealthy(`${bareUrl}/health`, bare, 10_000);
+    const bare = await startReference(run, fileURLToPath(import.meta.url));
     results.bare = await measure({
       name: 'bare Socket.IO room relay',
       pid: bare.pid, C, M, T, BYTES, PPS,
-      connect: (i) => voiceClient(bareUrl, { id: `bare-${i}` }, { id: `bare-${i}` }),
+      connect: (i) => voiceClient(bare.url, { id: `bare-${i}` }, { id: `bare-${i}` }),
       channelOf: (c) => `room-${c}`,
     });
   } finally {
-    stopAll();
+    await run.close();
   }
   report(results);
-  finish();
   process.exit(0);
 }
 
@@ -287,35 +258,10 @@ function wsClient(port, user) {
 
 /* ------------------------------------------------------------------ helpers */
 
-async function loginService(url, i) {
-  const username = `vb_${Date.now().toString(36)}_${i}`;
-  const password = `Bench!${randomBytes(6).toString('hex')}A1`;
-  const created = await postJson(`${url}/users`, { username, password });
-  if (created.status !== 201) throw new Error(`register: ${created.status} ${JSON.stringify(created.body)}`);
-  const login = await postJson(`${url}/auth/login`, { username, password });
-  if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
-  return { id: created.body.id, token: login.body.accessToken };
-}
-
 async function createChannel(url, token, members) {
   const res = await postJson(`${url}/api/channels`, { name: `bench-${randomBytes(3).toString('hex')}`, max_users: members }, { Authorization: `Bearer ${token}` });
   if (res.status !== 201) throw new Error(`channel: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data.id;
-}
-
-/** n tasks, at most `width` in flight, results in order. */
-async function inBatches(n, width, task) {
-  const results = new Array(n);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, n) }, async () => {
-      while (next < n) {
-        const i = next++;
-        results[i] = await task(i);
-      }
-    }),
-  );
-  return results;
 }
 
 /** utime + stime of a process, µs (Linux /proc; clock ticks of 10 ms). */

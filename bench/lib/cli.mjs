@@ -21,3 +21,15 @@ export function integerOptions(args) {
     return value;
   };
 }
+
+/** `textOption(name, fallback)` reads a string option of `args`, exiting with a message when it was given without a value. */
+export function textOptions(args) {
+  return (name, fallback) => {
+    const value = args[name] ?? fallback;
+    if (value === true) {
+      console.error(`--${name} needs a value`);
+      process.exit(2);
+    }
+    return value;
+  };
+}
