@@ -2,6 +2,7 @@ import parsePrometheusTextFormat, { PrometheusFamily } from 'parse-prometheus-te
 import { MetricsRecorder } from '../../src/modules/metrics/metrics-recorder.service';
 import { loginAs } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
+import { createChannel } from '../utils/voice';
 
 const INTERVAL_MS = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -323,5 +324,27 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     await t.http().get('/metrics').set('Authorization', token).expect(401);
     const ok = await t.http().get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
     expect(parsePrometheusTextFormat(ok.text).length).toBeGreaterThan(10);
+  });
+});
+
+describe('process CPU: one sampler behind every route', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // No timer tick during the test: the on-demand sample of the first read closes the only CPU window.
+    t = await createTestApp({ METRICS_INTERVAL_MS: '600000' });
+  });
+  afterAll(() => t.close());
+
+  it('metrics, server statistics and channel statistics report the same measured figure', async () => {
+    const { headers } = await loginAs(t);
+    const channel = await createChannel(t, headers);
+    // Busy CPU inside the window, so agreement cannot come from every route reporting 0.
+    blockEventLoop(100);
+    const current = (await t.http().get('/api/metrics/current').expect(200)).body.data.performance_metrics.cpu_usage_percent;
+    expect(current).toBeGreaterThan(0);
+    const server = (await t.http().get('/api/advanced/statistics/server').set(headers).expect(200)).body.system_stats.cpu_usage_percent;
+    const perChannel = (await t.http().get(`/api/advanced/channels/${channel.id}/statistics`).set(headers).expect(200)).body.performance_stats.cpu_usage_percent;
+    expect({ server, perChannel }).toEqual({ server: current, perChannel: current });
   });
 });

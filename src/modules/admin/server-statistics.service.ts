@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MetricsRecorder } from '../metrics/metrics-recorder.service';
+import { MetricsSources } from '../metrics/metrics-sources.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { round } from '../metrics/metrics.sample';
 import { UsersService } from '../users/users.service';
@@ -11,14 +11,14 @@ const MB = 1024 * 1024;
 export class ServerStatisticsService {
   constructor(
     private readonly users: UsersService,
-    private readonly recorder: MetricsRecorder,
+    private readonly sources: MetricsSources,
     private readonly metrics: MetricsService,
   ) {}
 
   async server() {
-    const [totalUsers, channels, sample] = await Promise.all([this.users.countAll(), this.recorder.channels(), this.metrics.latest()]);
-    const presence = this.recorder.presence();
-    const audio = this.recorder.audio();
+    const [totalUsers, channels, sample] = await Promise.all([this.users.countAll(), this.sources.channels(), this.metrics.latest()]);
+    const presence = this.sources.presence();
+    const audio = this.sources.audio();
     return {
       total_users: totalUsers,
       active_users: presence.connected_users,
@@ -28,6 +28,7 @@ export class ServerStatisticsService {
       total_audio_packets: audio.packets_received,
       total_data_transferred_mb: round(audio.bytes_transferred / MB, 3),
       system_stats: {
+        // The CpuSampler's figure as of the sample: the one /api/metrics/current and channel statistics report.
         cpu_usage_percent: sample.cpu_usage_percent,
         memory_usage_mb: sample.memory_rss_mb,
         // Audio relay traffic, both directions, over the last sampling interval.

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError } from '../../common/errors/app-error';
-import { MetricsRecorder } from '../metrics/metrics-recorder.service';
+import { MetricsSources } from '../metrics/metrics-sources.service';
 import { AUDIO_CONFIG_KEYS, AudioConfig, DEFAULT_AUDIO_CONFIG } from './audio-config';
 import { AudioConfigRepository } from './audio-config.repository';
 import { AUDIO_EVENTS, AudioConfigChangedEvent } from './audio.events';
@@ -18,7 +18,7 @@ export class AudioConfigService implements OnModuleInit {
   constructor(
     private readonly repository: AudioConfigRepository,
     private readonly events: EventEmitter2,
-    private readonly metrics: MetricsRecorder,
+    private readonly metrics: MetricsSources,
   ) {}
 
   async onModuleInit(): Promise<void> {

@@ -1,12 +1,11 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { ChannelsService } from '../channels/channels.service';
+import { CpuSampler } from '../metrics/cpu-sampler.service';
 import type { AudioStatsView } from './stats/channel-audio-stats';
 import { VoiceService } from './voice.service';
 
 const MB = 1024 * 1024;
-/** Process CPU is sampled this often; a reading is the share of one core over the last interval. */
-const CPU_SAMPLE_MS = 1000;
 
 export interface ChannelAudioReport extends AudioStatsView {
   channel_id: string;
@@ -22,7 +21,7 @@ export interface ChannelStatistics {
   uptime_seconds: number;
   audio_stats: AudioStatsView;
   performance_stats: {
-    /** The process's (relaying is not separable per channel), % of one core. */
+    /** The process's (relaying is not separable per channel), % of one core: the metrics CPU figure. */
     cpu_usage_percent: number;
     memory_usage_mb: number;
     active_streams: number;
@@ -30,27 +29,18 @@ export interface ChannelStatistics {
   };
 }
 
-/** The channel statistics routes: channel facts from ChannelsService, audio figures from VoiceService. */
+/**
+ * The channel statistics routes: channel facts from ChannelsService, audio
+ * figures from VoiceService, process CPU from the metrics module's CpuSampler
+ * (the figure `/api/metrics/current` reports, not a second measurement).
+ */
 @Injectable()
-export class AudioStatisticsService implements OnModuleInit, OnModuleDestroy {
-  private cpuPercent = 0;
-  private lastCpu = process.cpuUsage();
-  private lastWall = process.hrtime.bigint();
-  private timer?: NodeJS.Timeout;
-
+export class AudioStatisticsService {
   constructor(
     private readonly channels: ChannelsService,
     private readonly voice: VoiceService,
+    private readonly cpu: CpuSampler,
   ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => this.sampleCpu(), CPU_SAMPLE_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
-  }
 
   async channelAudio(channelId: string, principal: UserPrincipal): Promise<ChannelAudioReport> {
     await this.channels.getVisible(channelId, principal);
@@ -67,20 +57,11 @@ export class AudioStatisticsService implements OnModuleInit, OnModuleDestroy {
       uptime_seconds: Math.floor((Date.now() - Date.parse(channel.created_at)) / 1000),
       audio_stats: audio,
       performance_stats: {
-        cpu_usage_percent: this.cpuPercent,
+        cpu_usage_percent: this.cpu.current(),
         memory_usage_mb: Math.round((process.memoryUsage.rss() / MB) * 10) / 10,
         active_streams,
         processing_latency_us,
       },
     };
-  }
-
-  private sampleCpu(): void {
-    const cpu = process.cpuUsage(this.lastCpu);
-    const wall = process.hrtime.bigint();
-    const wallMicros = Number(wall - this.lastWall) / 1000;
-    this.cpuPercent = wallMicros > 0 ? Math.round(((cpu.user + cpu.system) / wallMicros) * 1000) / 10 : 0;
-    this.lastCpu = process.cpuUsage();
-    this.lastWall = wall;
   }
 }

@@ -5,15 +5,18 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import type { Env } from '../../config/env.validation';
 import { AlertsService } from './alerts.service';
+import { CpuSampler } from './cpu-sampler.service';
 import { componentScores, HealthThresholds, overallScore } from './health-score';
 import { MetricsRecorder, RecorderTotals } from './metrics-recorder.service';
+import { MetricsSources } from './metrics-sources.service';
 import { MetricsSample, round, roundOrNull } from './metrics.sample';
 import { RingBuffer } from './ring-buffer';
 
 const MB = 1024 * 1024;
 
 /**
- * Samples the process and the recorder every METRICS_INTERVAL_MS into a ring
+ * Samples the process, the recorder's totals and the registered sources every
+ * METRICS_INTERVAL_MS (closing the CPU sampler's window each time) into a ring
  * holding METRICS_RETENTION_S of history, and evaluates the alert rules on each
  * sample. Everything it reads is in memory except one database ping per sample
  * (bounded by a timeout), which is how "database unreachable" is noticed.
@@ -30,7 +33,6 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
   private sampling = false;
 
   private lastAt = 0;
-  private lastCpu: NodeJS.CpuUsage = process.cpuUsage();
   private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
   private lastTotals: RecorderTotals;
 
@@ -41,6 +43,8 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     config: ConfigService<Env, true>,
     private readonly recorder: MetricsRecorder,
+    private readonly sources: MetricsSources,
+    private readonly cpu: CpuSampler,
     private readonly alerts: AlertsService,
     @InjectConnection() private readonly connection: Connection,
   ) {
@@ -71,7 +75,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   thresholds(): HealthThresholds {
-    return { ...this.baseThresholds, latencyTargetMs: this.recorder.audioLatencyTargetMs() };
+    return { ...this.baseThresholds, latencyTargetMs: this.sources.audioLatencyTargetMs() };
   }
 
   /** The newest sample, or null before the first interval has elapsed. */
@@ -124,8 +128,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
     const seconds = Math.max((now - this.lastAt) / 1000, 1e-3);
     this.lastAt = now;
 
-    const cpu = process.cpuUsage(this.lastCpu);
-    this.lastCpu = process.cpuUsage();
+    const cpuPercent = this.cpu.take();
     const elu = performance.eventLoopUtilization(this.lastElu);
     this.lastElu = performance.eventLoopUtilization();
     const memory = process.memoryUsage();
@@ -152,12 +155,12 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
     };
     this.lastTotals = { ...totals };
 
-    const audio = this.recorder.audio();
-    const presence = this.recorder.presence();
+    const audio = this.sources.audio();
+    const presence = this.sources.presence();
     const partial: Omit<MetricsSample, 'overall_health_score'> = {
       timestamp: Date.now(),
       uptime_seconds: Math.floor(process.uptime()),
-      cpu_usage_percent: round(((cpu.user + cpu.system) / (seconds * 1e6)) * 100),
+      cpu_usage_percent: cpuPercent,
       memory_rss_mb: round(memory.rss / MB),
       heap_used_mb: round(memory.heapUsed / MB),
       heap_total_mb: round(memory.heapTotal / MB),

@@ -1,16 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import {
-  AudioMetricsSnapshot,
-  AudioSource,
-  ChannelSnapshot,
-  ChannelSource,
-  EMPTY_AUDIO,
-  EMPTY_CHANNELS,
-  EMPTY_PRESENCE,
-  PresenceSnapshot,
-  PresenceSource,
-} from './metrics.types';
 
 /** Label values a client can influence are capped (the overflow label included) so a hostile client cannot blow up the series count. */
 const MAX_NAMESPACES = 16;
@@ -49,11 +38,6 @@ export class MetricsRecorder {
     audioBytesOut: 0,
     httpRequests: 0,
   };
-
-  private audioSource: AudioSource | null = null;
-  private presenceSource: PresenceSource | null = null;
-  private channelSource: ChannelSource | null = null;
-  private audioLatencyTargetSource: (() => number) | null = null;
 
   private readonly httpRequestsTotal = new Counter({
     name: 'http_requests_total',
@@ -198,41 +182,6 @@ export class MetricsRecorder {
       this.throttledChildren.set(label, child);
     }
     child.inc();
-  }
-
-  registerAudioSource(source: AudioSource): void {
-    this.audioSource = source;
-  }
-
-  registerPresenceSource(source: PresenceSource): void {
-    this.presenceSource = source;
-  }
-
-  registerChannelSource(source: ChannelSource): void {
-    this.channelSource = source;
-  }
-
-  /** The audio config's `latency_target_ms`, against which the latency alert is raised. */
-  registerAudioLatencyTarget(source: () => number): void {
-    this.audioLatencyTargetSource = source;
-  }
-
-  /** A source not registered yet (its module absent or still starting) reads as zeros / nulls. */
-  audio(): AudioMetricsSnapshot {
-    return this.audioSource ? this.audioSource() : EMPTY_AUDIO;
-  }
-
-  presence(): PresenceSnapshot {
-    return this.presenceSource ? this.presenceSource() : EMPTY_PRESENCE;
-  }
-
-  channels(): Promise<ChannelSnapshot> {
-    return this.channelSource ? this.channelSource() : Promise.resolve(EMPTY_CHANNELS);
-  }
-
-  /** null until the voice module registers its audio config. */
-  audioLatencyTargetMs(): number | null {
-    return this.audioLatencyTargetSource ? this.audioLatencyTargetSource() : null;
   }
 
   private connectionChild(namespace: string) {

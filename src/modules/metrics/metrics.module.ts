@@ -1,19 +1,24 @@
 import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { AlertsService } from './alerts.service';
+import { CpuSampler } from './cpu-sampler.service';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsCollector } from './metrics-collector.service';
 import { MetricsRecorder } from './metrics-recorder.service';
+import { MetricsSources } from './metrics-sources.service';
 import { MetricsController } from './metrics.controller';
 import { MetricsListeners } from './metrics.listeners';
 import { MetricsService } from './metrics.service';
 import { PrometheusController } from './prometheus.controller';
 
-/** Global so realtime, voice and auth code can report without importing this module. */
+/**
+ * Global so feature modules can report (MetricsRecorder), offer their figures
+ * (MetricsSources) and read the process CPU (CpuSampler) without importing it.
+ */
 @Global()
 @Module({
   controllers: [MetricsController, PrometheusController],
-  providers: [MetricsRecorder, MetricsCollector, AlertsService, MetricsService, MetricsListeners],
-  exports: [MetricsRecorder, MetricsCollector, MetricsService],
+  providers: [MetricsRecorder, MetricsSources, CpuSampler, MetricsCollector, AlertsService, MetricsService, MetricsListeners],
+  exports: [MetricsRecorder, MetricsSources, CpuSampler, MetricsCollector, MetricsService],
 })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
