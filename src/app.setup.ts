@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppError } from './common/errors/app-error';
 import { AppIoAdapter } from './common/websocket/io.adapter';
+import { corsOrigins } from './config/cors';
 import type { Env } from './config/env.validation';
 
 /** Everything main.ts applies to the app; the e2e tests apply the very same. */
@@ -22,7 +23,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.useBodyParser('json', { limit: config.get('BODY_LIMIT_BYTES', { infer: true }) });
 
   const allowed = new Set(corsOrigins(config));
-  app.useWebSocketAdapter(new AppIoAdapter(app, corsOrigins(config)));
+  app.useWebSocketAdapter(new AppIoAdapter(app, [...allowed]));
   app.enableCors({
     origin: (origin, callback) => {
       if (!origin || allowed.has(origin)) callback(null, true);
@@ -48,13 +49,4 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
   return app;
-}
-
-/** The CORS allow-list, shared by HTTP, Socket.IO and /ws. */
-export function corsOrigins(config: ConfigService<Env, true>): string[] {
-  return config
-    .get('CORS_ORIGINS', { infer: true })
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
 }

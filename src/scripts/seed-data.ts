@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
-import { ChannelsRepository } from '../modules/channels/channels.repository';
+import { ChannelsService } from '../modules/channels/channels.service';
 import { UsersService } from '../modules/users/users.service';
 
 const ACCOUNTS: { username: string; role: Role; display_name: string }[] = [
@@ -51,10 +51,10 @@ export async function seedDemoData(app: INestApplicationContext): Promise<SeedRe
     }
   }
 
-  const repository = app.get(ChannelsRepository);
+  const channelsService = app.get(ChannelsService);
   const channels: SeedReport['channels'] = [];
   for (const channel of CHANNELS) {
-    const created = await repository.ensureSeeded({ ...channel, is_private: false, channel_type: 'voice', owner_id: null, member_ids: [] });
+    const created = await channelsService.ensureSeeded(channel);
     channels.push({ name: channel.name, created });
   }
   return { accounts, channels };

@@ -29,15 +29,14 @@ export interface AuthFailure {
  */
 export const OnAuthFailure = (code: ErrorCode, message: string) => SetMetadata(AUTH_FAILURE, { code, message } satisfies AuthFailure);
 
-/** The authenticated principal the guard put on the request. */
+/** The authenticated principal the guard put on the request (`req.user`). */
 export const CurrentPrincipal = createParamDecorator(
-  (_: unknown, context: ExecutionContext): Principal | undefined =>
-    context.switchToHttp().getRequest<{ principal?: Principal }>().principal,
+  (_: unknown, context: ExecutionContext): Principal | undefined => context.switchToHttp().getRequest<{ user?: Principal }>().user,
 );
 
 /** The signed-in user of a route that admits only users (the default): never a service principal. */
 export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): UserPrincipal => {
-  const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
   if (principal?.kind !== 'user') throw new AppError('UNAUTHORIZED');
   return principal;
 });

@@ -1,55 +1,44 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error';
+import { AUTH_STRATEGIES } from './auth-strategies';
 import { ALLOW_SERVICE, AUTH_FAILURE, AuthFailure, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
-import { Authenticator } from './authenticator';
-import { credentialsFromHeaders } from './credentials';
-import type { Principal, Role, ServicePrincipal } from './principal';
-import { ServiceKeyVerifier } from './service-key';
+import type { Principal, Role } from './principal';
 
-export type AuthenticatedRequest = Request & { principal?: Principal };
+export type AuthenticatedRequest = Request & { user?: Principal };
 
-const SERVICE: ServicePrincipal = Object.freeze({ kind: 'service' });
+type Targets = Parameters<Reflector['getAllAndOverride']>[1];
 
 /**
- * The global guard (APP_GUARD): a route without a decorator needs a signed-in
- * user; `@Public()` needs nothing (a bad credential there is ignored, not an
- * error); `@Roles()` restricts users by role; `@AllowService()` also admits the
- * `X-API-Key` service principal. User credentials win over the service key.
+ * The global guard (APP_GUARD), on passport: the access-token, session-token
+ * and service-key strategies (all delegating to the one Authenticator the
+ * sockets use) put the principal in `req.user`. A route without a decorator
+ * needs a signed-in user; `@Public()` needs nothing (a bad credential there is
+ * ignored, not an error); `@Roles()` restricts users by role; `@AllowService()`
+ * also admits the `X-API-Key` service principal.
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly authenticator: Authenticator,
-    private readonly serviceKey: ServiceKeyVerifier,
-  ) {}
+export class AuthGuard extends PassportAuthGuard([AUTH_STRATEGIES.accessToken, AUTH_STRATEGIES.sessionToken, AUTH_STRATEGIES.serviceKey]) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     // Sockets authenticate in their handshake middleware; this guard is for HTTP.
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
+    const targets: Targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const presented = credentialsFromHeaders(request.headers);
-
-    let principal: Principal | undefined;
     try {
-      if (presented.accessToken || presented.sessionToken) {
-        principal = await this.authenticator.authenticate(presented);
-      } else if (presented.apiKey !== undefined) {
-        if (!this.serviceKey.matches(presented.apiKey)) throw new AppError('UNAUTHORIZED', 'Invalid API key');
-        principal = SERVICE;
-      }
+      await super.canActivate(context);
     } catch (error) {
       if (isPublic) return true;
       throw this.failure(targets, error);
     }
-    if (principal) request.principal = principal;
     if (isPublic) return true;
-    if (!principal) throw this.failure(targets, new AppError('UNAUTHORIZED'));
 
+    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().user!;
     if (principal.kind === 'service') {
       if (this.reflector.getAllAndOverride<boolean | undefined>(ALLOW_SERVICE, targets)) return true;
       throw new AppError('PERMISSION_DENIED', 'Not available to services');
@@ -59,9 +48,31 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private failure(targets: Parameters<Reflector['getAllAndOverride']>[1], error: unknown): unknown {
+  /** Passport's verdict: the principal, or the reason of the first strategy that refused a credential it was shown. */
+  override handleRequest<T = Principal>(error: unknown, principal: T | false, info: unknown): T {
+    if (error) throw error;
+    if (!principal) throw refusalOf(info);
+    return principal;
+  }
+
+  /** Routes with their own failure answer (`@OnAuthFailure`) keep TOKEN_EXPIRED, so clients know to refresh. */
+  private failure(targets: Targets, error: unknown): unknown {
     const override = this.reflector.getAllAndOverride<AuthFailure | undefined>(AUTH_FAILURE, targets);
     if (!override || !(error instanceof AppError) || error.code === 'TOKEN_EXPIRED') return error;
     return new AppError(override.code, override.message);
   }
+}
+
+/**
+ * `info` is one reason per strategy tried: an AppError from ours,
+ * passport-jwt's own errors for a bad token, nothing for a credential that was
+ * not presented.
+ */
+function refusalOf(info: unknown): AppError {
+  for (const reason of Array.isArray(info) ? info : [info]) {
+    if (reason instanceof AppError) return reason;
+    if (reason instanceof Error && reason.name === 'TokenExpiredError') return new AppError('TOKEN_EXPIRED');
+    if (reason instanceof Error && (reason.name === 'JsonWebTokenError' || reason.name === 'NotBeforeError')) return new AppError('UNAUTHORIZED');
+  }
+  return new AppError('UNAUTHORIZED');
 }

@@ -1,19 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError, ErrorDetail } from './app-error';
+import { errorBody } from './error-body';
 import { codeForStatus, ERROR_CATALOGUE, ErrorCode } from './error-codes';
-
-interface ErrorBody {
-  success: false;
-  statusCode: number;
-  error_code: ErrorCode;
-  message: string;
-  error: string;
-  timestamp: number;
-  path: string;
-  request_id?: string;
-  details?: ErrorDetail[];
-}
 
 interface Normalized {
   status: number;
@@ -48,17 +37,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (response.headersSent) return;
 
-    const body: ErrorBody = {
+    const body = {
       ...error.extra,
-      success: false,
-      statusCode: error.status,
-      error_code: error.code,
-      message: error.message,
-      error: error.message,
-      timestamp: Math.floor(Date.now() / 1000),
-      path: request.originalUrl ?? request.url,
-      request_id: request.id,
-      ...(error.details ? { details: error.details } : {}),
+      ...errorBody({
+        status: error.status,
+        code: error.code,
+        message: error.message,
+        path: request.originalUrl ?? request.url,
+        requestId: request.id,
+        details: error.details,
+      }),
     };
     for (const [name, value] of Object.entries(error.headers ?? {})) response.setHeader(name, value);
     response.status(error.status).json(body);

@@ -5,6 +5,7 @@ import { isObservable } from 'rxjs';
 import type { Namespace, Server, ServerOptions } from 'socket.io';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { SocketMetrics } from './socket-metrics';
 import { SocketIoTransport } from './socket-io.transport';
 import { MAX_SOCKET_MESSAGE_BYTES, sessionRoom, SocketData, userRoom } from './socket.types';
 
@@ -15,11 +16,13 @@ type NestSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
  * Socket.IO as the service needs it: the CORS allow-list (also enforced on
  * websocket upgrades, which browsers do not subject to CORS), the 64 KB message
  * limit, handshake authentication on every namespace, and every socket in its
- * `user:<id>` and `session:<sid>` rooms before any gateway sees it. The server
- * becomes a transport of the RealtimePublisher.
+ * `user:<id>` and `session:<sid>` rooms before any gateway sees it, counted in
+ * the socket metrics with every event a gateway handles. The server becomes a
+ * transport of the RealtimePublisher.
  */
 export class AppIoAdapter extends IoAdapter {
   private readonly logger = new Logger(AppIoAdapter.name);
+  private metrics?: SocketMetrics;
 
   constructor(
     private readonly app: INestApplication,
@@ -42,12 +45,16 @@ export class AppIoAdapter extends IoAdapter {
     const server: Server = super.createIOServer(port, settings);
 
     const { use } = this.app.get(SocketAuthMiddleware);
+    const metrics = this.socketMetrics();
     const prepare = (namespace: Namespace) => {
       namespace.use(use);
+      const { name } = namespace;
       // Registered before any gateway's connection handler (Nest binds those after creating the namespace).
       namespace.on('connection', (socket) => {
         const { principal } = socket.data as SocketData;
         socket.join([userRoom(principal.userId), sessionRoom(principal.sessionId)]);
+        metrics.socketOpened(name);
+        socket.once('disconnect', () => metrics.socketClosed(name));
       });
     };
     prepare(server.of('/'));
@@ -55,6 +62,11 @@ export class AppIoAdapter extends IoAdapter {
 
     this.app.get(RealtimePublisher).registerTransport(new SocketIoTransport(server));
     return server;
+  }
+
+  private socketMetrics(): SocketMetrics {
+    this.metrics ??= this.app.get(SocketMetrics);
+    return this.metrics;
   }
 
   /**
@@ -67,8 +79,11 @@ export class AppIoAdapter extends IoAdapter {
    * the gateway's exception filter.
    */
   override bindMessageHandlers(socket: NestSocket, handlers: MessageMappingProperties[]): void {
+    const metrics = this.socketMetrics();
+    const namespace = socket.nsp.name;
     for (const { message, callback, isAckHandledManually } of handlers) {
       socket.on(message as string, (...args: unknown[]) => {
+        metrics.socketEvent(namespace, message as string);
         const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
         const respond = (response: unknown) => {
           if (response === null || response === undefined) return;

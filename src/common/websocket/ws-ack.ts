@@ -20,3 +20,18 @@ export function ackOk(data?: object): AckOk<object> {
 export function ackError(error: unknown): AckError {
   return { ok: false, ...toWsError(error) };
 }
+
+/** Anything that can receive the `error` event. */
+interface ErrorEventTarget {
+  emit(event: 'error', payload: WsErrorPayload): unknown;
+}
+
+/**
+ * A failed client event is answered through its ack callback as
+ * `{ok:false, error_code, message}` when the client passed one, otherwise as
+ * an `error` event `{error_code, message}`. The socket stays up.
+ */
+export function replyError(socket: ErrorEventTarget, ack: unknown, error: unknown): void {
+  if (typeof ack === 'function') (ack as AckCallback)(ackError(error));
+  else socket.emit('error', toWsError(error));
+}

@@ -1,13 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
-import { AppError, toWsError } from '../errors/app-error';
-import { ackError, AckCallback } from './ws-ack';
+import { AppError } from '../errors/app-error';
+import { replyError } from './ws-ack';
 
-/**
- * Errors of a socket event handler leave in the SPEC shape: through the ack
- * callback as `{ok:false, error_code, message}` when the client passed one,
- * otherwise as an `error` event `{error_code, message}`. The socket stays up.
- */
+/** Errors of a socket event handler leave in the SPEC shape (replyError); a 5xx is logged. */
 @Catch()
 export class WsExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('WsExceptionFilter');
@@ -18,9 +14,6 @@ export class WsExceptionFilter implements ExceptionFilter {
       this.logger.error({ err: exception }, 'socket event failed');
     }
     // Nest calls a message handler with (client, data, ack, pattern).
-    const client = host.getArgByIndex<Socket>(0);
-    const ack = host.getArgByIndex<unknown>(2);
-    if (typeof ack === 'function') (ack as AckCallback)(ackError(exception));
-    else client.emit('error', toWsError(exception));
+    replyError(host.getArgByIndex<Socket>(0), host.getArgByIndex<unknown>(2), exception);
   }
 }

@@ -42,10 +42,6 @@ export function parseAudioData(payload: unknown, userId: string): { packet: Audi
   };
 }
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
-
 function invalid(message: string): AppError {
   return new AppError('INVALID_INPUT', message);
 }

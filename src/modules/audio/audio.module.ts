@@ -6,16 +6,16 @@ import { AudioConfigRepository } from './audio-config.repository';
 import { AudioConfigService } from './audio-config.service';
 import { AudioStatisticsService } from './audio-statistics.service';
 import { AudioStatsController } from './audio-stats.controller';
-import { PlainWsServer } from './plain-ws.server';
 import { Setting, SettingSchema } from './schemas/settings.schema';
 import { VoiceGateway } from './voice.gateway';
 import { VoiceService } from './voice.service';
+import { WsVoiceProtocol } from './ws-voice.protocol';
 
 /** Audio config, the voice relay on /voice and /ws, and the audio statistics. */
 @Module({
   imports: [ChannelsModule, MongooseModule.forFeature([{ name: Setting.name, schema: SettingSchema }])],
   controllers: [AudioConfigController, AudioStatsController],
-  providers: [AudioConfigRepository, AudioConfigService, VoiceService, VoiceGateway, PlainWsServer, AudioStatisticsService],
+  providers: [AudioConfigRepository, AudioConfigService, VoiceService, VoiceGateway, WsVoiceProtocol, AudioStatisticsService],
   exports: [VoiceService, AudioConfigService],
 })
 export class AudioModule {}

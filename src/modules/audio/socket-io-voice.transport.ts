@@ -3,9 +3,11 @@ import type { Namespace, Socket } from 'socket.io';
 import type WebSocket from 'ws';
 import { userRoom } from '../../common/websocket/socket.types';
 import type { VoiceService } from './voice.service';
-import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceEvent, VoiceEventMap, VoiceTransport } from './voice.types';
+import type { VoiceClientEvents, VoiceEvent, VoiceEventMap, VoiceServerEvents } from './voice.socket-events';
+import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport } from './voice.types';
 
-export const channelRoom = (channelId: string): string => `channel:${channelId}`;
+export type VoiceNamespace = Namespace<VoiceClientEvents, VoiceServerEvents>;
+export type VoiceSocket = Socket<VoiceClientEvents, VoiceServerEvents>;
 
 /** The part of engine.io's websocket transport the latency probe uses (not in its public typings). */
 interface EngineWebSocketTransport {
@@ -14,46 +16,42 @@ interface EngineWebSocketTransport {
 }
 
 /**
- * The /voice namespace as a voice transport. Deliveries are room broadcasts:
- * Socket.IO encodes a packet once for all its recipients (binary data as a
- * binary attachment, never base64), and the sender's own sockets are left out
+ * The /voice namespace as a voice transport. A connection's id is its socket
+ * id, which is also a Socket.IO room, so a delivery is one broadcast to the
+ * channel's sockets from the voice service's delivery index: Socket.IO
+ * encodes a packet once for all its recipients (binary data as a binary
+ * attachment, never base64), and the sender's own sockets are left out
  * through their `user:<id>` room.
  */
 export class SocketIoVoiceTransport implements VoiceTransport {
   readonly name = 'voice';
-  private readonly sockets = new Map<string, Socket>();
+  private readonly sockets = new Map<string, VoiceSocket>();
   /** When the outstanding ping of each raw websocket left. */
   private readonly pingSentAt = new WeakMap<WebSocket, number>();
+  /** The channel's /voice socket ids, rebuilt only when its connections change. */
+  private readonly recipients = new WeakMap<ChannelConnections, { version: number; socketIds: string[] }>();
 
   constructor(
-    private readonly namespace: Namespace,
+    private readonly namespace: VoiceNamespace,
     private readonly voice: VoiceService,
   ) {}
 
-  add(connection: VoiceConnection, socket: Socket): void {
-    this.sockets.set(connection.id, socket);
+  add(socket: VoiceSocket): void {
+    this.sockets.set(socket.id, socket);
   }
 
-  remove(connection: VoiceConnection): void {
-    this.sockets.delete(connection.id);
+  remove(socket: VoiceSocket): void {
+    this.sockets.delete(socket.id);
   }
 
-  subscribe(connection: VoiceConnection, channelId: string): void {
-    void this.sockets.get(connection.id)?.join(channelRoom(channelId));
+  toChannel<E extends VoiceEvent>(channel: ChannelConnections, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
+    const room = this.namespace.to(this.socketIdsOf(channel));
+    (exceptUserId ? room.except(userRoom(exceptUserId)) : room).emit(event, ...voiceEventArgs(event, payload));
   }
 
-  unsubscribe(connection: VoiceConnection, channelId: string): void {
-    void this.sockets.get(connection.id)?.leave(channelRoom(channelId));
-  }
-
-  toChannel<E extends VoiceEvent>(_: ChannelConnections, channelId: string, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
-    const room = this.namespace.to(channelRoom(channelId));
-    (exceptUserId ? room.except(userRoom(exceptUserId)) : room).emit(event, payload);
-  }
-
-  relay(_: ChannelConnections, packet: AudioPacket): void {
+  relay(channel: ChannelConnections, packet: AudioPacket): void {
     this.namespace
-      .to(channelRoom(packet.channelId))
+      .to(this.socketIdsOf(channel))
       .except(userRoom(packet.userId))
       .emit('AudioData', {
         user_id: packet.userId,
@@ -65,7 +63,7 @@ export class SocketIoVoiceTransport implements VoiceTransport {
   }
 
   toAll<E extends VoiceEvent>(event: E, payload: VoiceEventMap[E]): void {
-    this.namespace.emit(event, payload);
+    this.namespace.emit(event, ...voiceEventArgs(event, payload));
   }
 
   /**
@@ -91,4 +89,18 @@ export class SocketIoVoiceTransport implements VoiceTransport {
   disconnect(connection: VoiceConnection): void {
     this.sockets.get(connection.id)?.disconnect(true);
   }
+
+  private socketIdsOf(channel: ChannelConnections): string[] {
+    const cached = this.recipients.get(channel);
+    if (cached?.version === channel.version) return cached.socketIds;
+    const socketIds: string[] = [];
+    for (const connection of channel.all) if (connection.transport === this.name) socketIds.push(connection.id);
+    this.recipients.set(channel, { version: channel.version, socketIds });
+    return socketIds;
+  }
+}
+
+/** Socket.IO's typed emit cannot narrow a generic event name to its listener's parameters; the VoiceEventMap already guarantees they match. */
+function voiceEventArgs<E extends VoiceEvent>(_: E, payload: VoiceEventMap[E]): Parameters<VoiceServerEvents[E]> {
+  return [payload] as Parameters<VoiceServerEvents[E]>;
 }

@@ -1,48 +1,35 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import type { Env } from '../../config/env.validation';
-import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore } from '../channels/channel-membership.store';
 import { CHANNEL_EVENTS, ChannelDeletedEvent } from '../channels/channels.events';
 import { ChannelsService } from '../channels/channels.service';
 import { MetricsRecorder } from '../metrics/metrics-recorder.service';
+import { MetricsSources } from '../metrics/metrics-sources.service';
 import type { AudioMetricsSnapshot } from '../metrics/metrics.types';
 import { UserStatsService } from '../stats/user-stats.service';
 import { AudioConfigService } from './audio-config.service';
 import { AUDIO_EVENTS, AudioConfigChangedEvent } from './audio.events';
 import { AudioSummary, ChannelAudioStats, summarize } from './stats/channel-audio-stats';
 import type { StreamStats } from './stats/stream-stats';
-import type {
-  AudioPacket,
-  ChannelConnections,
-  VoiceConnection,
-  VoiceEvent,
-  VoiceEventMap,
-  VoiceTransport,
-  VoiceTransportName,
-} from './voice.types';
+import type { JoinedChannel, VoiceEvent, VoiceEventMap } from './voice.socket-events';
+import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport, VoiceTransportName } from './voice.types';
 
 /** Per-user audio counters reach UserStatsService this often (it batches to the database itself). */
 const USER_STATS_FLUSH_MS = 1000;
 /** SRTT smoothing of TCP (RFC 6298): new = old + (sample − old) / 8. */
 const RTT_GAIN = 1 / 8;
 
-export interface JoinResult {
-  channel_id: string;
-  /** User ids of the members, the joiner included, in joining order. */
-  members: string[];
-}
-
 /**
  * Voice channels at runtime: who is connected on /voice and /ws, joins and
- * leaves (capacity through the membership store), the audio relay and its
- * measurements. Transports (the /voice gateway, the /ws server) register
- * themselves; this service never imports them.
+ * leaves (membership and capacity are the channels module's; this service
+ * keeps the local delivery index derived from what it accepted), the audio
+ * relay and its measurements. Transports (the /voice gateway, the /ws
+ * protocol) register themselves; this service never imports them.
  */
 @Injectable()
 export class VoiceService implements OnModuleInit, OnModuleDestroy {
@@ -57,16 +44,15 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly channels: ChannelsService,
-    @Inject(CHANNEL_MEMBERSHIP_STORE) private readonly membership: ChannelMembershipStore,
     private readonly audioConfig: AudioConfigService,
     private readonly metrics: MetricsRecorder,
+    private readonly metricsSources: MetricsSources,
     private readonly userStats: UserStatsService,
     private readonly config: ConfigService<Env, true>,
   ) {}
 
   onModuleInit(): void {
-    this.metrics.registerAudioSource(() => this.audioSnapshot());
-    this.metrics.registerChannelSource(() => this.channels.snapshot());
+    this.metricsSources.registerAudioSource(() => this.audioSnapshot());
     const pingEvery = this.config.get('AUDIO_PING_INTERVAL_MS', { infer: true });
     this.timers.push(setInterval(() => this.pingAll(), pingEvery), setInterval(() => this.flushUserStats(), USER_STATS_FLUSH_MS));
     for (const timer of this.timers) timer.unref();
@@ -81,48 +67,42 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     this.transports.push(transport);
   }
 
-  connect(transport: VoiceTransportName, principal: UserPrincipal): VoiceConnection {
-    const connection: VoiceConnection = { id: randomUUID(), transport, principal, channels: new Map(), rttMs: null };
+  /** `id` is the transport's own id of the connection, unique on that transport. */
+  connect(transport: VoiceTransportName, id: string, principal: UserPrincipal): VoiceConnection {
+    const connection: VoiceConnection = { id, transport, principal, channels: new Map(), rttMs: null };
     this.connections.add(connection);
-    this.metrics.socketOpened(transport === 'voice' ? '/voice' : '/ws');
     return connection;
   }
 
   async disconnect(connection: VoiceConnection): Promise<void> {
     if (!this.connections.delete(connection)) return;
-    this.metrics.socketClosed(connection.transport === 'voice' ? '/voice' : '/ws');
     await Promise.all([...connection.channels.keys()].map((channelId) => this.leave(connection, channelId)));
   }
 
-  async join(connection: VoiceConnection, channelId: string, claimedUserId?: string): Promise<JoinResult> {
+  async join(connection: VoiceConnection, channelId: string, claimedUserId?: string): Promise<JoinedChannel> {
     const { principal } = connection;
     if (claimedUserId !== undefined && claimedUserId !== principal.userId) {
       throw new AppError('PERMISSION_DENIED', 'user_id must be your own');
     }
-    const channel = await this.channels.getJoinable(channelId, principal);
-    if (!connection.channels.has(channelId)) {
-      const outcome = await this.membership.join(channelId, principal.userId, connection.id, channel.max_users);
-      if (outcome.status === 'full') throw new AppError('CHANNEL_FULL');
-      // The socket may have closed while the store answered: undo rather than leave a ghost member.
-      if (!this.connections.has(connection)) {
-        await this.membership.leave(channelId, principal.userId, connection.id);
-        throw new AppError('UNAUTHORIZED', 'Connection closed');
-      }
-      this.attach(connection, channelId);
-      if (outcome.firstConnection) {
-        this.emitToChannel(channelId, principal.userId, 'UserJoined', { user_id: principal.userId, channel_id: channelId });
-        this.userStats.add(principal.userId, { channels_joined: 1 });
-        await this.channels.recordConnection(channelId);
-      }
+    const joined = await this.channels.join(channelId, principal, this.membershipId(connection));
+    // The socket may have closed while the channels module answered: undo rather than leave a ghost member.
+    if (!this.connections.has(connection)) {
+      await this.channels.leave(channelId, principal.userId, this.membershipId(connection));
+      throw new AppError('UNAUTHORIZED', 'Connection closed');
     }
-    return { channel_id: channelId, members: await this.membership.members(channelId) };
+    if (!connection.channels.has(channelId)) this.attach(connection, channelId);
+    if (joined.firstConnection) {
+      this.emitToChannel(channelId, principal.userId, 'UserJoined', { user_id: principal.userId, channel_id: channelId });
+      this.userStats.add(principal.userId, { channels_joined: 1 });
+    }
+    return { channel_id: channelId, members: joined.members };
   }
 
   async leave(connection: VoiceConnection, channelId: string): Promise<void> {
     if (!connection.channels.has(channelId)) throw new AppError('INVALID_INPUT', 'Not in this channel');
     this.detach(connection, channelId);
     const { userId } = connection.principal;
-    const outcome = await this.membership.leave(channelId, userId, connection.id);
+    const outcome = await this.channels.leave(channelId, userId, this.membershipId(connection));
     if (outcome.lastConnection) this.emitToChannel(channelId, userId, 'UserLeft', { user_id: userId, channel_id: channelId });
   }
 
@@ -158,11 +138,6 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     return summarize(this.allStreams(), this.rttsOf(this.connections), performance.now());
   }
 
-  /** The channel a user is in (the first joined when several), or null. */
-  async currentChannel(userId: string): Promise<string | null> {
-    return (await this.membership.channelsOf(userId))[0] ?? null;
-  }
-
   @OnEvent(AUDIO_EVENTS.configChanged)
   configChanged({ config }: AudioConfigChangedEvent): void {
     for (const transport of this.transports) transport.toAll('AudioConfigChanged', { config });
@@ -170,8 +145,7 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
 
   /** Every member is told UserLeft for each member, then ChannelDeleted; then the channel's state goes. */
   @OnEvent(CHANNEL_EVENTS.deleted)
-  async channelDeleted({ channel_id: channelId }: ChannelDeletedEvent): Promise<void> {
-    const members = await this.membership.removeChannel(channelId);
+  channelDeleted({ channel_id: channelId, members }: ChannelDeletedEvent): void {
     for (const userId of members) this.emitToChannel(channelId, null, 'UserLeft', { user_id: userId, channel_id: channelId });
     this.emitToChannel(channelId, null, 'ChannelDeleted', { channel_id: channelId });
     for (const connection of [...(this.local.get(channelId)?.all ?? [])]) this.detach(connection, channelId);
@@ -213,20 +187,20 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     connection.channels.set(channelId, stats.stream(connection.principal.userId));
     let channel = this.local.get(channelId);
     if (!channel) {
-      channel = { all: new Set(), perUser: new Map(), perTransport: { voice: 0, ws: 0 } };
+      channel = { all: new Set(), perUser: new Map(), perTransport: { voice: 0, ws: 0 }, version: 0 };
       this.local.set(channelId, channel);
     }
     channel.all.add(connection);
+    channel.version++;
     channel.perUser.set(connection.principal.userId, (channel.perUser.get(connection.principal.userId) ?? 0) + 1);
     channel.perTransport[connection.transport]++;
-    this.transportOf(connection)?.subscribe(connection, channelId);
   }
 
   private detach(connection: VoiceConnection, channelId: string): void {
     connection.channels.delete(channelId);
-    this.transportOf(connection)?.unsubscribe(connection, channelId);
     const channel = this.local.get(channelId);
     if (!channel?.all.delete(connection)) return;
+    channel.version++;
     const userId = connection.principal.userId;
     const remaining = (channel.perUser.get(userId) ?? 1) - 1;
     if (remaining > 0) channel.perUser.set(userId, remaining);
@@ -239,8 +213,13 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     const channel = this.local.get(channelId);
     if (!channel) return;
     for (const transport of this.transports) {
-      if (channel.perTransport[transport.name] > 0) transport.toChannel(channel, channelId, exceptUserId, event, payload);
+      if (channel.perTransport[transport.name] > 0) transport.toChannel(channel, exceptUserId, event, payload);
     }
+  }
+
+  /** Connection ids are unique per transport; membership needs them unique across transports. */
+  private membershipId(connection: VoiceConnection): string {
+    return `${connection.transport}:${connection.id}`;
   }
 
   private transportOf(connection: VoiceConnection): VoiceTransport | undefined {

@@ -1,20 +1,12 @@
 import type { UserPrincipal } from '../../common/auth/principal';
-import type { AudioConfig } from './audio-config';
 import type { StreamStats } from './stats/stream-stats';
+import type { VoiceEvent, VoiceEventMap } from './voice.socket-events';
 
 export type VoiceTransportName = 'voice' | 'ws';
 
-/** Server→client voice events other than audio, by name (the SPEC's names, from seed 004). */
-export interface VoiceEventMap {
-  UserJoined: { user_id: string; channel_id: string };
-  UserLeft: { user_id: string; channel_id: string };
-  ChannelDeleted: { channel_id: string };
-  AudioConfigChanged: { config: AudioConfig };
-}
-export type VoiceEvent = keyof VoiceEventMap;
-
 /** One client connection on /voice or /ws, as the voice service tracks it. */
 export interface VoiceConnection {
+  /** The transport's own id of the connection (the Socket.IO socket id, the /ws client id). */
   readonly id: string;
   readonly transport: VoiceTransportName;
   readonly principal: UserPrincipal;
@@ -33,29 +25,31 @@ export interface AudioPacket {
   seq: number;
   /** NaN when the sender gave none. */
   timestamp: number;
-  /** The sender's binary /ws frame, when it came that way: its header is reused, its payload not copied twice. */
-  frame?: Buffer;
 }
 
-/** Local connections of one channel. */
+/**
+ * This instance's connections in one channel: the delivery index, derived
+ * from the joins and leaves the channels module accepted.
+ */
 export interface ChannelConnections {
   readonly all: Set<VoiceConnection>;
   /** Connections per user, to count recipients without the sender's own. */
   readonly perUser: Map<string, number>;
   /** Connections per transport, so a transport with none in the channel is skipped. */
   readonly perTransport: Record<VoiceTransportName, number>;
+  /** Bumped on every change, so a transport may cache what it derives from `all`. */
+  version: number;
 }
 
 /**
  * A way of reaching voice clients. The voice service calls every registered
- * transport; each delivers to its own connections only.
+ * transport that has connections in the channel; each delivers to its own
+ * connections only.
  */
 export interface VoiceTransport {
   readonly name: VoiceTransportName;
-  subscribe(connection: VoiceConnection, channelId: string): void;
-  unsubscribe(connection: VoiceConnection, channelId: string): void;
   /** To the transport's connections in the channel, except those of `exceptUserId`. */
-  toChannel<E extends VoiceEvent>(channel: ChannelConnections, channelId: string, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void;
+  toChannel<E extends VoiceEvent>(channel: ChannelConnections, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void;
   /** The packet to every connection of the channel on this transport but the sender's. */
   relay(channel: ChannelConnections, packet: AudioPacket): void;
   toAll<E extends VoiceEvent>(event: E, payload: VoiceEventMap[E]): void;

@@ -1,4 +1,3 @@
-import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
@@ -9,7 +8,7 @@ import { Authenticator } from '../../common/auth/authenticator';
 import { ServiceKeyVerifier } from '../../common/auth/service-key';
 import type { Env } from '../../config/env.validation';
 import { UsersModule } from '../users/users.module';
-import { AccessTokens } from './access-tokens.service';
+import { ACCESS_TOKEN_ALGORITHM, accessTokenKey, AccessTokens } from './access-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationService } from './authentication.service';
@@ -19,8 +18,16 @@ import { SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
+import { AccessTokenStrategy } from './strategies/access-token.strategy';
+import { ServiceKeyStrategy } from './strategies/service-key.strategy';
+import { SessionTokenStrategy } from './strategies/session-token.strategy';
 
-/** Global: the HTTP guard, the socket handshake and the /ws upgrade of every module authenticate through its Authenticator. */
+/**
+ * Global: the HTTP guard, the socket handshake and the /ws upgrade of every module
+ * authenticate through its Authenticator (and the guard checks API keys with
+ * ServiceKeyVerifier). Sessions, tokens and caches stay inside; accounts are
+ * reached through UsersService only.
+ */
 @Global()
 @Module({
   imports: [
@@ -29,11 +36,9 @@ import { SessionsService } from './sessions.service';
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>) => ({
-        // A KeyObject, not a string: jsonwebtoken otherwise tries createPublicKey() on the
-        // secret and catches the failure on every verify (~1 ms each under load).
-        secret: createSecretKey(Buffer.from(config.get('JWT_SECRET', { infer: true }) as string, 'utf8')),
-        signOptions: { algorithm: 'HS256', expiresIn: config.get('JWT_ACCESS_TTL_S', { infer: true }) },
-        verifyOptions: { algorithms: ['HS256'] },
+        secret: accessTokenKey(config),
+        signOptions: { algorithm: ACCESS_TOKEN_ALGORITHM, expiresIn: config.get('JWT_ACCESS_TTL_S', { infer: true }) },
+        verifyOptions: { algorithms: [ACCESS_TOKEN_ALGORITHM] },
       }),
     }),
   ],
@@ -49,8 +54,11 @@ import { SessionsService } from './sessions.service';
     SessionsRepository,
     SessionsService,
     ServiceKeyVerifier,
+    AccessTokenStrategy,
+    SessionTokenStrategy,
+    ServiceKeyStrategy,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [Authenticator, SessionsService, ServiceKeyVerifier],
+  exports: [Authenticator, ServiceKeyVerifier],
 })
 export class AuthModule {}

@@ -1,17 +1,12 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { randomBytes } from 'node:crypto';
+import type { Credential } from '../../common/auth/credentials';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
-import { PasswordHasher } from '../users/password-hasher.service';
-import { RegistrationService } from '../users/registration.service';
-import { UserRecord } from '../users/schemas/user.schema';
-import { PublicUser, toPublicUser } from '../users/user.presenter';
-import { AccountChanges, UsersRepository } from '../users/users.repository';
-import { UsersService } from '../users/users.service';
+import type { PublicUser } from '../users/user.presenter';
+import { AccountUpdate, UsersService } from '../users/users.service';
 import { AccessTokens } from './access-tokens.service';
 import { AUTH_EVENTS, LoginFailedEvent, LoginSucceededEvent } from './auth.events';
-import type { Credential } from '../../common/auth/credentials';
 import { AuthenticationService } from './authentication.service';
 import { LoginLockout } from './login-lockout';
 import { SessionMetadata, SessionsService } from './sessions.service';
@@ -46,12 +41,6 @@ export interface SignupInput {
   invitationCode?: string;
 }
 
-export interface AccountUpdate {
-  username?: string;
-  email?: string;
-  password?: string;
-}
-
 export interface VerifyResult {
   valid: true;
   user: PublicUser;
@@ -61,25 +50,15 @@ export interface VerifyResult {
 const BAD_CREDENTIALS = 'Invalid username or password';
 
 @Injectable()
-export class AuthService implements OnModuleInit {
-  /** Compared against when the username is unknown, so both cases cost one bcrypt compare. */
-  private dummyHash = '';
-
+export class AuthService {
   constructor(
-    private readonly users: UsersRepository,
-    private readonly accounts: UsersService,
-    private readonly registration: RegistrationService,
-    private readonly hasher: PasswordHasher,
+    private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly tokens: AccessTokens,
     private readonly authentication: AuthenticationService,
     private readonly lockout: LoginLockout,
     private readonly events: EventEmitter2,
   ) {}
-
-  async onModuleInit(): Promise<void> {
-    this.dummyHash = await this.hasher.hash(randomBytes(18).toString('base64'));
-  }
 
   async login(input: LoginInput, metadata: SessionMetadata): Promise<LoginResult> {
     const { username, password, token } = input;
@@ -89,16 +68,16 @@ export class AuthService implements OnModuleInit {
   }
 
   async signup({ invitationCode, ...account }: SignupInput): Promise<{ user: PublicUser }> {
-    return { user: await this.registration.register(account, invitationCode) };
+    return { user: await this.users.signUp(account, invitationCode) };
   }
 
   /** Any failure is 401 with `valid: false` in the body (seed 003 clients test that flag). */
   async verify(credential: Credential): Promise<VerifyResult> {
     try {
       const { principal, expiresAt } = await this.authentication.verify(credential);
-      const user = await this.users.findById(principal.userId);
+      const user = await this.users.find(principal.userId);
       if (!user) throw new AppError('UNAUTHORIZED');
-      return { valid: true, user: toPublicUser(user), expiresAt: expiresAt.toISOString() };
+      return { valid: true, user, expiresAt: expiresAt.toISOString() };
     } catch (error) {
       if (!(error instanceof AppError) || error.status !== 401) throw error;
       throw new AppError(error.code, error.message, undefined, undefined, { valid: false });
@@ -112,37 +91,33 @@ export class AuthService implements OnModuleInit {
 
   /** Seed 002: deletes the account after checking its password; its sessions go with it. */
   async signout(principal: UserPrincipal, password: string): Promise<{ message: string }> {
-    const user = await this.users.findById(principal.userId);
-    if (!user) throw new AppError('UNAUTHORIZED', 'Invalid session');
-    if (!user.password_hash || !(await this.hasher.verify(password, user.password_hash))) {
-      throw new AppError('PERMISSION_DENIED', 'Invalid password');
-    }
-    await this.accounts.remove(user._id, principal);
+    const matches = await this.users.passwordMatches(principal.userId, password);
+    if (matches === undefined) throw new AppError('UNAUTHORIZED', 'Invalid session');
+    if (!matches) throw new AppError('PERMISSION_DENIED', 'Invalid password');
+    await this.users.remove(principal.userId, principal);
     return { message: 'Account deleted' };
   }
 
   async me(principal: UserPrincipal): Promise<{ user: PublicUser }> {
-    const user = await this.users.findById(principal.userId);
+    const user = await this.users.find(principal.userId);
     if (!user) throw new AppError('PERMISSION_DENIED', 'Incorrect token');
-    return { user: toPublicUser(user) };
+    return { user };
   }
 
   async updateAccount(principal: UserPrincipal, update: AccountUpdate): Promise<{ user: PublicUser }> {
-    const changes: AccountChanges = { username: update.username, email: update.email };
-    if (update.password !== undefined) changes.password_hash = await this.hasher.hash(update.password);
-    const user = await this.users.updateAccount(principal.userId, changes);
+    const user = await this.users.updateAccount(principal.userId, update);
     if (!user) throw new AppError('UNAUTHORIZED', 'Invalid session');
     // Whoever knew the old password must not stay signed in elsewhere.
-    if (changes.password_hash) await this.sessions.revokeOthersOfUser(user._id, principal.sessionId, 'password_changed');
-    return { user: toPublicUser(user) };
+    if (update.password !== undefined) await this.sessions.revokeOthersOfUser(user.id, principal.sessionId, 'password_changed');
+    return { user };
   }
 
   /** Rotation: the presented refresh token is spent, a new pair is issued (reuse revokes the session). */
   async refresh(refreshToken: string): Promise<RefreshResult> {
     const rotated = await this.sessions.rotate(refreshToken);
-    const user = await this.users.findById(rotated.userId);
+    const user = await this.users.find(rotated.userId);
     if (!user || !user.is_active) throw new AppError('UNAUTHORIZED', 'Invalid refresh token');
-    const access = this.tokens.issue({ sub: user._id, sid: rotated.sessionId, username: user.username, role: user.role });
+    const access = this.tokens.issue({ sub: user.id, sid: rotated.sessionId, username: user.username, role: user.role });
     return { accessToken: access.accessToken, refreshToken: rotated.refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 
@@ -154,9 +129,9 @@ export class AuthService implements OnModuleInit {
       throw new AppError('RATE_LIMITED', 'Too many failed login attempts; try again later', undefined, { 'Retry-After': String(retryAfter) });
     }
 
-    const user = await this.users.findByUsername(username);
-    const matches = await this.hasher.verify(password, user?.password_hash ?? this.dummyHash);
-    if (!user || !user.password_hash || !matches) {
+    // One bcrypt compare whether or not the name exists.
+    const user = await this.users.verifyCredentials(username, password);
+    if (!user) {
       this.lockout.recordFailure(username);
       this.loginFailed('bad_credentials');
       throw new AppError('PERMISSION_DENIED', BAD_CREDENTIALS);
@@ -167,8 +142,8 @@ export class AuthService implements OnModuleInit {
     }
     this.lockout.reset(username);
 
-    const session = await this.sessions.create(user._id, metadata);
-    return this.loggedIn(user, session.sessionId, session.sessionToken, session.refreshToken);
+    const session = await this.sessions.create(user.id, metadata);
+    return this.loggedIn(user.id, session.sessionId, session.sessionToken, session.refreshToken);
   }
 
   /** Seed 002: a session token logs in again on its own session, with a fresh access token and refresh token. */
@@ -178,23 +153,22 @@ export class AuthService implements OnModuleInit {
       throw new AppError('PERMISSION_DENIED', 'Invalid token');
     });
     const refreshToken = await this.sessions.restartRefresh(principal.sessionId);
-    const user = await this.users.findById(principal.userId);
-    if (!user) throw new AppError('PERMISSION_DENIED', 'Invalid token');
-    return this.loggedIn(user, principal.sessionId, token, refreshToken);
+    if (!(await this.users.find(principal.userId))) throw new AppError('PERMISSION_DENIED', 'Invalid token');
+    return this.loggedIn(principal.userId, principal.sessionId, token, refreshToken);
   }
 
-  private async loggedIn(user: UserRecord, sessionId: string, sessionToken: string, refreshToken: string): Promise<LoginResult> {
-    const updated = await this.users.recordLogin(user._id, new Date());
+  private async loggedIn(userId: string, sessionId: string, sessionToken: string, refreshToken: string): Promise<LoginResult> {
+    const updated = await this.users.recordLogin(userId, new Date());
     if (!updated) throw new AppError('PERMISSION_DENIED', BAD_CREDENTIALS);
-    const access = this.tokens.issue({ sub: updated._id, sid: sessionId, username: updated.username, role: updated.role });
-    this.events.emit(AUTH_EVENTS.loginSucceeded, { userId: updated._id } satisfies LoginSucceededEvent);
+    const access = this.tokens.issue({ sub: updated.id, sid: sessionId, username: updated.username, role: updated.role });
+    this.events.emit(AUTH_EVENTS.loginSucceeded, { userId: updated.id } satisfies LoginSucceededEvent);
     return {
       token: sessionToken,
       accessToken: access.accessToken,
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: access.expiresIn,
-      user: toPublicUser(updated),
+      user: updated,
     };
   }
 

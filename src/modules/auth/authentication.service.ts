@@ -3,7 +3,7 @@ import { AccessClaims, Authenticator } from '../../common/auth/authenticator';
 import type { Credential } from '../../common/auth/credentials';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { AccessTokens } from './access-tokens.service';
 import { CachedSession, SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
@@ -27,7 +27,7 @@ export class AuthenticationService extends Authenticator {
   constructor(
     private readonly tokens: AccessTokens,
     private readonly sessions: SessionsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly cache: SessionCache,
     private readonly revocations: SessionRevocations,
   ) {
@@ -82,13 +82,13 @@ export class AuthenticationService extends Authenticator {
     if (!sessionId || !record || record.revoked_at) throw new AppError('UNAUTHORIZED');
     const now = Date.now();
     if (record.expires_at.getTime() <= now) throw new AppError('TOKEN_EXPIRED');
-    const user = await this.users.findById(record.user_id);
+    const user = await this.users.find(record.user_id);
     if (!user || !user.is_active) throw new AppError('UNAUTHORIZED');
     // A revocation may have landed while we were reading: it wins.
     if (this.revocations.isRevoked(sessionId)) throw new AppError('UNAUTHORIZED');
 
     const entry: CachedSession = {
-      principal: { kind: 'user', userId: user._id, username: user.username, role: user.role, sessionId },
+      principal: { kind: 'user', userId: user.id, username: user.username, role: user.role, sessionId },
       tokenHash: record.token_hash,
       expiresAt: record.expires_at.getTime(),
       cachedUntil: now + SESSION_CACHE_TTL_MS,

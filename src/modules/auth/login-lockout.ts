@@ -62,10 +62,6 @@ export class LoginLockout implements OnModuleInit, OnApplicationShutdown {
     this.attempts.delete(username.toLowerCase());
   }
 
-  clear(): void {
-    this.attempts.clear();
-  }
-
   private prune(now: number): void {
     for (const [key, entry] of this.attempts) {
       if (entry.lockedUntil <= now && entry.failures.every((at) => at <= now - this.windowMs)) this.attempts.delete(key);

@@ -63,12 +63,6 @@ export class SessionCache {
     for (const sessionId of [...(this.byUser.get(userId) ?? [])]) this.evict(sessionId);
   }
 
-  clear(): void {
-    this.byId.clear();
-    this.byTokenHash.clear();
-    this.byUser.clear();
-  }
-
   get size(): number {
     return this.byId.size;
   }

@@ -5,4 +5,6 @@ export const CHANNEL_EVENTS = {
 
 export interface ChannelDeletedEvent {
   channel_id: string;
+  /** User ids that were members when the channel went. */
+  members: string[];
 }

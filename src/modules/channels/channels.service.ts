@@ -3,15 +3,31 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isAdmin, Principal, UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { ChannelDetails, PublicChannel, toPublicChannel } from './channel.presenter';
-import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore } from './channel-membership.store';
+import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore, LeaveOutcome } from './channel-membership.store';
 import { CHANNEL_EVENTS, ChannelDeletedEvent } from './channels.events';
-import { ChannelsRepository } from './channels.repository';
+import { ChannelsRepository, NewChannel } from './channels.repository';
 import type { CreateChannelDto } from './dto/create-channel.dto';
 import type { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
 import type { ChannelRecord } from './schemas/channel.schema';
 
 export const DEFAULT_MAX_USERS = 10;
 
+/** A public channel the seed script creates once, owned by nobody. */
+export type SeedChannel = Pick<NewChannel, 'name' | 'description' | 'max_users'>;
+
+export interface ChannelJoin {
+  /** True when the user was not a member before this connection joined (the moment to announce UserJoined). */
+  firstConnection: boolean;
+  /** User ids of the members, the joiner included, in joining order. */
+  members: string[];
+}
+
+/**
+ * Channels and who is in them. This service is the one owner of membership
+ * and capacity: a user is a member while at least one of their connections
+ * (a /voice or a /ws socket) has joined, and `max_users` counts users. Voice
+ * delivery is derived from what join and leave answer here.
+ */
 @Injectable()
 export class ChannelsService {
   constructor(
@@ -61,16 +77,35 @@ export class ChannelsService {
     return { ...toPublicChannel(channel, members.length), members };
   }
 
-  /** What a join needs: the channel, if it exists and the user may enter it. */
-  async getJoinable(id: string, principal: UserPrincipal): Promise<ChannelRecord> {
+  /**
+   * Adds one connection of the user to the channel: CHANNEL_NOT_FOUND,
+   * PERMISSION_DENIED for a private channel the user may not enter, and
+   * CHANNEL_FULL when the user would be one more than `max_users` (the check
+   * and the insert are one atomic step of the membership store).
+   */
+  async join(id: string, principal: UserPrincipal, connectionId: string): Promise<ChannelJoin> {
     const channel = await this.channels.findById(id);
     if (!channel) throw new AppError('CHANNEL_NOT_FOUND');
     if (!canSee(channel, principal)) throw new AppError('PERMISSION_DENIED', 'This channel is private');
-    return channel;
+    const outcome = await this.membership.join(id, principal.userId, connectionId, channel.max_users);
+    if (outcome.status === 'full') throw new AppError('CHANNEL_FULL');
+    if (outcome.firstConnection) await this.channels.incrementConnections(id);
+    return { firstConnection: outcome.firstConnection, members: await this.membership.members(id) };
   }
 
-  recordConnection(id: string): Promise<void> {
-    return this.channels.incrementConnections(id);
+  /** `lastConnection` is true when the user is no longer a member (the moment to announce UserLeft). */
+  leave(id: string, userId: string, connectionId: string): Promise<LeaveOutcome> {
+    return this.membership.leave(id, userId, connectionId);
+  }
+
+  /** Channels the user is a member of, in joining order. */
+  channelsOf(userId: string): Promise<string[]> {
+    return this.membership.channelsOf(userId);
+  }
+
+  /** The seed script's idempotent create: a public channel of that name owned by nobody, made once. */
+  ensureSeeded(channel: SeedChannel): Promise<boolean> {
+    return this.channels.ensureSeeded({ ...channel, is_private: false, channel_type: 'voice', owner_id: null, member_ids: [] });
   }
 
   /** Owner or admin. Members are told (UserLeft each, then ChannelDeleted) before this resolves. */
@@ -80,7 +115,8 @@ export class ChannelsService {
     if (!channel || !user || !canSee(channel, user)) throw new AppError('CHANNEL_NOT_FOUND');
     if (channel.owner_id !== user.userId && !isAdmin(user)) throw new AppError('PERMISSION_DENIED');
     if (!(await this.channels.deleteById(id))) throw new AppError('CHANNEL_NOT_FOUND');
-    await this.events.emitAsync(CHANNEL_EVENTS.deleted, { channel_id: id } satisfies ChannelDeletedEvent);
+    const members = await this.membership.removeChannel(id);
+    await this.events.emitAsync(CHANNEL_EVENTS.deleted, { channel_id: id, members } satisfies ChannelDeletedEvent);
   }
 
   async snapshot(): Promise<{ total_channels: number; active_channels: number }> {

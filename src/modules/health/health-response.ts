@@ -1,6 +1,7 @@
 import { ServiceUnavailableException } from '@nestjs/common';
 import type { HealthCheckResult } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { errorBody } from '../../common/errors/error-body';
 
 /**
  * Terminus signals a failed check by throwing a 503 carrying its report; the
@@ -14,12 +15,15 @@ export async function healthResponse(check: Promise<HealthCheckResult>, res: Res
   } catch (error) {
     if (!(error instanceof ServiceUnavailableException)) throw error;
     res.status(503);
+    const request = res.req as Request & { id?: string };
     return {
-      success: false,
-      statusCode: 503,
-      error_code: 'SERVICE_UNAVAILABLE',
-      message: 'Service unavailable',
-      timestamp: Math.floor(Date.now() / 1000),
+      ...errorBody({
+        status: 503,
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'Service unavailable',
+        path: request.originalUrl ?? request.url,
+        requestId: request.id,
+      }),
       ...(error.getResponse() as HealthCheckResult),
     };
   }

@@ -5,7 +5,7 @@ import { InvitationsRepository } from './invitations.repository';
 import { InvitationsService } from './invitations.service';
 import { Invitation, InvitationSchema } from './schemas/invitation.schema';
 
-/** Knows nothing of users: account creation calls `InvitationsService.admit` (see RegistrationService). */
+/** Knows nothing of users: account creation calls `InvitationsService.admit` (see `UsersService.signUp`). */
 @Module({
   imports: [MongooseModule.forFeature([{ name: Invitation.name, schema: InvitationSchema }])],
   controllers: [InvitationsAdminController],

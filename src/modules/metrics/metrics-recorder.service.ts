@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { SocketMetrics } from '../../common/websocket/socket-metrics';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Label values a client can influence are capped (the overflow label included) so a hostile client cannot blow up the series count. */
@@ -27,7 +28,7 @@ export interface RecorderTotals {
  * global one, so several apps in one process (the e2e tests) do not collide.
  */
 @Injectable()
-export class MetricsRecorder {
+export class MetricsRecorder implements SocketMetrics {
   readonly registry = new Registry();
   readonly totals: RecorderTotals = {
     openSockets: 0,

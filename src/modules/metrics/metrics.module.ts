@@ -1,4 +1,5 @@
 import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { SocketMetrics } from '../../common/websocket/socket-metrics';
 import { AlertsService } from './alerts.service';
 import { CpuSampler } from './cpu-sampler.service';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
@@ -17,8 +18,8 @@ import { PrometheusController } from './prometheus.controller';
 @Global()
 @Module({
   controllers: [MetricsController, PrometheusController],
-  providers: [MetricsRecorder, MetricsSources, CpuSampler, MetricsCollector, AlertsService, MetricsService, MetricsListeners],
-  exports: [MetricsRecorder, MetricsSources, CpuSampler, MetricsCollector, MetricsService],
+  providers: [MetricsRecorder, { provide: SocketMetrics, useExisting: MetricsRecorder }, MetricsSources, CpuSampler, MetricsCollector, AlertsService, MetricsService, MetricsListeners],
+  exports: [MetricsRecorder, SocketMetrics, MetricsSources, CpuSampler, MetricsCollector, MetricsService],
 })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -5,7 +5,7 @@ import { RealtimePublisher } from '../../common/websocket/realtime.publisher';
 import { UserStatsService } from '../stats/user-stats.service';
 import { PresenceService } from './presence/presence.service';
 import type { PresenceUser } from './presence/presence.store';
-import type { MessagePayload } from './realtime.events';
+import type { MessagePayload } from './realtime.socket-events';
 
 /** Seed 001: messages from users and back-end services to connected users. */
 @Injectable()

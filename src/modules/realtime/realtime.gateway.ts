@@ -15,11 +15,8 @@ import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.ev
 import type { AuthenticatedSocket, SocketData } from '../../common/websocket/socket.types';
 import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
-import { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import { PresenceService } from './presence/presence.service';
-import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.events';
-
-const NAMESPACE = '/';
+import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.socket-events';
 
 type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEvents>;
 
@@ -41,13 +38,9 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   @WebSocketServer()
   private readonly server!: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>;
 
-  constructor(
-    private readonly presence: PresenceService,
-    private readonly metrics: MetricsRecorder,
-  ) {}
+  constructor(private readonly presence: PresenceService) {}
 
   async handleConnection(socket: RealtimeSocket): Promise<void> {
-    this.metrics.socketOpened(NAMESPACE);
     const { principal, connectedAt } = socket.data;
     try {
       const { first, users } = await this.presence.connect(principal, socket.id, connectedAt);
@@ -61,7 +54,6 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   }
 
   async handleDisconnect(socket: RealtimeSocket): Promise<void> {
-    this.metrics.socketClosed(NAMESPACE);
     const { principal, connectedAt } = socket.data;
     try {
       const { last } = await this.presence.disconnect(principal, socket.id, connectedAt);
@@ -81,7 +73,6 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   /** Acknowledged when the id is the caller's own; without an ack callback the answer is a `registered` event. */
   @SubscribeMessage('register')
   register(@ConnectedSocket() socket: RealtimeSocket, @MessageBody() payload: unknown, @Ack() ack?: AckCallback): void {
-    this.metrics.socketEvent(NAMESPACE, 'register');
     const userId = this.presence.register(socket.data.principal, payload);
     if (typeof ack === 'function') ack(ackOk({ userId }));
     else socket.emit('registered', { userId });

@@ -5,12 +5,9 @@ import type { AuthenticatedSocket } from '../../common/websocket/socket.types';
 import { ackError, ackOk, AckCallback, AckOk } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
 import { WsValidationPipe } from '../../common/websocket/ws-validation.pipe';
-import { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from './dto/signaling.dto';
-import type { SignalingClientEvents, SignalingServerEvents } from './signaling.events';
+import type { SignalingClientEvents, SignalingServerEvents } from './signaling.socket-events';
 import { SignalingService } from './signaling.service';
-
-const NAMESPACE = '/';
 
 type SignalingSocket = AuthenticatedSocket<SignalingClientEvents, SignalingServerEvents>;
 
@@ -19,15 +16,11 @@ type SignalingSocket = AuthenticatedSocket<SignalingClientEvents, SignalingServe
 @UsePipes(WsValidationPipe)
 @WebSocketGateway()
 export class SignalingGateway {
-  constructor(
-    private readonly signaling: SignalingService,
-    private readonly metrics: MetricsRecorder,
-  ) {}
+  constructor(private readonly signaling: SignalingService) {}
 
   /** The caller's socket hears `callRejected {reason:"busy"}` or `callError` besides the ack. */
   @SubscribeMessage('callUser')
   async callUser(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: CallUserDto, @Ack() ack?: AckCallback): Promise<void> {
-    this.metrics.socketEvent(NAMESPACE, 'callUser');
     const outcome = await this.signaling.callUser(socket.data.principal, socket.id, dto);
     if (outcome === 'offline') {
       const error = new AppError('USER_NOT_CONNECTED');
@@ -41,28 +34,24 @@ export class SignalingGateway {
 
   @SubscribeMessage('answerCall')
   answerCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: AnswerCallDto): AckOk {
-    this.metrics.socketEvent(NAMESPACE, 'answerCall');
     this.signaling.answerCall(socket.data.principal, socket.id, dto);
     return ackOk();
   }
 
   @SubscribeMessage('rejectCall')
   rejectCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: TargetUserDto): AckOk {
-    this.metrics.socketEvent(NAMESPACE, 'rejectCall');
     this.signaling.rejectCall(socket.data.principal, dto);
     return ackOk();
   }
 
   @SubscribeMessage('endCall')
   endCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: TargetUserDto): AckOk {
-    this.metrics.socketEvent(NAMESPACE, 'endCall');
     this.signaling.endCall(socket.data.principal, dto);
     return ackOk();
   }
 
   @SubscribeMessage('iceCandidate')
   iceCandidate(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: IceCandidateDto): AckOk {
-    this.metrics.socketEvent(NAMESPACE, 'iceCandidate');
     this.signaling.iceCandidate(socket.data.principal, dto);
     return ackOk();
   }

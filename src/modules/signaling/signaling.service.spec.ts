@@ -3,17 +3,8 @@ import { AppError } from '../../common/errors/app-error';
 import type { RealtimePublisher } from '../../common/websocket/realtime.publisher';
 import type { PresenceService } from '../realtime/presence/presence.service';
 import type { UserStatsService } from '../stats/user-stats.service';
+import { strictMock } from '../../../test/utils/strict-mock';
 import { SignalingService } from './signaling.service';
-
-/** A mock that fails on any call that was not stubbed. */
-function strict<T extends object>(stubs: Partial<Record<keyof T, jest.Mock>>, label: string): T {
-  return new Proxy(stubs, {
-    get: (target, name: string) => {
-      if (name in target) return target[name as keyof T];
-      throw new Error(`unexpected ${label} call: ${name}`);
-    },
-  }) as unknown as T;
-}
 
 const user = (id: string): UserPrincipal => ({ kind: 'user', userId: id, username: `name-${id}`, role: 'user', sessionId: `s-${id}` });
 const ALICE = user('alice');
@@ -33,9 +24,9 @@ describe('SignalingService', () => {
     toUser = jest.fn();
     add = jest.fn();
     service = new SignalingService(
-      strict<PresenceService>({ connectionCount: jest.fn(async (id: string) => (online.has(id) ? 1 : 0)) }, 'presence'),
-      strict<RealtimePublisher>({ toUser }, 'publisher'),
-      strict<UserStatsService>({ add }, 'stats'),
+      strictMock<PresenceService>({ connectionCount: jest.fn((id: string) => Promise.resolve(online.has(id) ? 1 : 0)) }, 'presence'),
+      strictMock<RealtimePublisher>({ toUser }, 'publisher'),
+      strictMock<UserStatsService>({ add }, 'stats'),
     );
   });
 

@@ -1,12 +1,23 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { isAdmin, Principal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import { ChannelsService } from '../channels/channels.service';
 import { USER_EVENTS, UserDeletedEvent } from '../users/users.events';
+import { UsersService } from '../users/users.service';
 import { USER_COUNTER_NAMES, UserCounters } from './schemas/user-stats.schema';
 import { UserStatsDelta, UserStatsRepository } from './user-stats.repository';
 
 export interface UserStatistics extends UserCounters {
   last_seen: string | null;
+}
+
+/** Seed 004's `GET /api/advanced/users/:id/statistics` data. */
+export interface UserStatisticsReport extends UserStatistics {
+  user_id: string;
+  /** The voice channel the user is in now (the first joined when several), or null. */
+  current_channel: string | null;
 }
 
 const FLUSH_INTERVAL_MS = 5_000;
@@ -23,7 +34,11 @@ export class UserStatsService implements OnModuleInit, BeforeApplicationShutdown
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly repository: UserStatsRepository) {}
+  constructor(
+    private readonly repository: UserStatsRepository,
+    private readonly users: UsersService,
+    private readonly channels: ChannelsService,
+  ) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
@@ -51,11 +66,17 @@ export class UserStatsService implements OnModuleInit, BeforeApplicationShutdown
   async get(userId: string): Promise<UserStatistics> {
     const stored = await this.repository.findById(userId);
     const delta = this.pending.get(userId);
-    const counters = Object.fromEntries(
-      USER_COUNTER_NAMES.map((name) => [name, (stored?.[name] ?? 0) + (delta?.counters[name] ?? 0)]),
-    ) as UserCounters;
+    const counters = Object.fromEntries(USER_COUNTER_NAMES.map((name) => [name, (stored?.[name] ?? 0) + (delta?.counters[name] ?? 0)])) as UserCounters;
     const lastSeen = delta?.lastSeen ?? stored?.last_seen ?? null;
     return { ...counters, last_seen: lastSeen ? lastSeen.toISOString() : null };
+  }
+
+  /** Oneself or an admin: the user's lifetime counters and the channel they are in now. */
+  async report(userId: string, actor: Principal | undefined): Promise<UserStatisticsReport> {
+    if (!isAdmin(actor) && !(actor?.kind === 'user' && actor.userId === userId)) throw new AppError('PERMISSION_DENIED');
+    await this.users.get(userId);
+    const [counters, channels] = await Promise.all([this.get(userId), this.channels.channelsOf(userId)]);
+    return { user_id: userId, ...counters, current_channel: channels[0] ?? null };
   }
 
   /** Writes pending deltas; on failure they are merged back for the next try, so nothing is lost. */

@@ -7,7 +7,7 @@ import { AdvancedUpdateUserDto, AdvancedUsersQueryDto } from './dto/advanced-use
 import { AdvancedUsersService } from './advanced-users.service';
 import { UsersService } from './users.service';
 
-/** Seed 004's `/api/advanced/users`. */
+/** Seed 004's `/api/advanced/users`; `GET :id/statistics` is served by the stats module (UserStatsController). */
 @ApiTags('advanced')
 @Controller('api/advanced/users')
 export class AdvancedUsersController {
@@ -32,10 +32,5 @@ export class AdvancedUsersController {
   async remove(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     await this.users.remove(id, principal);
     return { success: true, message: 'User deleted' };
-  }
-
-  @Get(':id/statistics')
-  async statistics(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
-    return { success: true, data: await this.advanced.statistics(id, principal) };
   }
 }

@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
-import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore } from '../channels/channel-membership.store';
-import { UserStatistics, UserStatsService } from '../stats/user-stats.service';
 import type { AdvancedUpdateUserDto, AdvancedUsersQueryDto, UserSortField } from './dto/advanced-users.dto';
 import { PublicUser, toPublicUser } from './user.presenter';
 import { USER_EVENTS, UserDeactivatedEvent } from './users.events';
@@ -19,12 +17,6 @@ export interface Pagination {
   has_previous: boolean;
 }
 
-export interface UserStatisticsReport extends UserStatistics {
-  user_id: string;
-  /** The voice channel the user is in now (the first joined when several), or null. */
-  current_channel: string | null;
-}
-
 const SORT_KEYS: Record<UserSortField, UserSortKey> = {
   username: 'username_key',
   created_at: 'created_at',
@@ -33,13 +25,11 @@ const SORT_KEYS: Record<UserSortField, UserSortKey> = {
 };
 const ADMIN_FIELDS = ['is_active', 'role', 'score'] as const;
 
-/** Seed 004's advanced users API: paging, profile and admin updates, lifetime statistics. */
+/** Seed 004's advanced users API: paging, profile and admin updates (the statistics route belongs to the stats module). */
 @Injectable()
 export class AdvancedUsersService {
   constructor(
     private readonly users: UsersRepository,
-    private readonly stats: UserStatsService,
-    @Inject(CHANNEL_MEMBERSHIP_STORE) private readonly membership: ChannelMembershipStore,
     private readonly events: EventEmitter2,
   ) {}
 
@@ -77,12 +67,5 @@ export class AdvancedUsersService {
     // Awaited: the sessions are revoked before the admin gets the answer.
     if (dto.is_active === false) await this.events.emitAsync(USER_EVENTS.deactivated, { id } satisfies UserDeactivatedEvent);
     return toPublicUser(updated);
-  }
-
-  async statistics(id: string, actor: Principal | undefined): Promise<UserStatisticsReport> {
-    if (!isAdmin(actor) && !(actor?.kind === 'user' && actor.userId === id)) throw new AppError('PERMISSION_DENIED');
-    if (!(await this.users.findById(id))) throw new AppError('USER_NOT_FOUND');
-    const [counters, channels] = await Promise.all([this.stats.get(id), this.membership.channelsOf(id)]);
-    return { user_id: id, ...counters, current_channel: channels[0] ?? null };
   }
 }

@@ -4,23 +4,19 @@ import { Public } from '../../common/auth/auth.decorators';
 import { CredentialRoute } from '../../common/throttling/credential-route.decorator';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateApiUserDto } from './dto/create-api-user.dto';
-import { RegistrationService } from './registration.service';
 import { UsersService } from './users.service';
 
 /** Seed 004's users API, in its `{success, …}` envelope. */
 @ApiTags('users')
 @Controller('api/users')
 export class ApiUsersController {
-  constructor(
-    private readonly users: UsersService,
-    private readonly registration: RegistrationService,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   @Public()
   @CredentialRoute()
   @Post()
   async create(@Body() { invitationCode, ...account }: CreateApiUserDto) {
-    return { success: true, user: await this.registration.register(account, invitationCode) };
+    return { success: true, user: await this.users.signUp(account, invitationCode) };
   }
 
   @Get(':id')

@@ -7,7 +7,6 @@ import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LeaderboardQueryDto, ListUsersQueryDto } from './dto/list-users-query.dto';
 import { ScoreIncrementDto } from './dto/score-increment.dto';
-import { RegistrationService } from './registration.service';
 import type { PublicUser } from './user.presenter';
 import { UsersService } from './users.service';
 
@@ -15,16 +14,13 @@ import { UsersService } from './users.service';
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
-  constructor(
-    private readonly users: UsersService,
-    private readonly registration: RegistrationService,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   @Public()
   @CredentialRoute()
   @Post()
   create(@Body() { invitationCode, ...account }: CreateUserDto): Promise<PublicUser> {
-    return this.registration.register(account, invitationCode);
+    return this.users.signUp(account, invitationCode);
   }
 
   @Get()

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isAdmin, Principal, Role } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import type { Env } from '../../config/env.validation';
+import { InvitationsService } from '../invitations/invitations.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PublicUser, toPublicUser } from './user.presenter';
 import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserScoreUpdatedEvent } from './users.events';
-import { UsersRepository } from './users.repository';
-import type { UserRecord } from './schemas/user.schema';
+import { AccountChanges, UsersRepository } from './users.repository';
 
 export interface RegisterUserInput {
   username: string;
@@ -16,14 +18,33 @@ export interface RegisterUserInput {
   role?: Role;
 }
 
+/** The sign-in fields an account holder may change (`POST /auth/user`); a new password is hashed here. */
+export interface AccountUpdate {
+  username?: string;
+  email?: string;
+  password?: string;
+}
+
+/**
+ * The users module's one public service: account creation, the directory, and
+ * the account operations the auth module needs (credentials, last login,
+ * sign-in fields). Password hashes never leave it.
+ */
 @Injectable()
 export class UsersService {
+  private readonly inviteOnly: boolean;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly invitations: InvitationsService,
     private readonly events: EventEmitter2,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.inviteOnly = config.get('REGISTRATION_MODE', { infer: true }) === 'invite';
+  }
 
+  /** Creates an account with any role, unconditionally: the bootstrap admin and the seed script. */
   async register(input: RegisterUserInput): Promise<PublicUser> {
     const record = await this.users.create({
       username: input.username,
@@ -35,6 +56,18 @@ export class UsersService {
     const user = toPublicUser(record);
     this.events.emit(USER_EVENTS.created, { user } satisfies UserCreatedEvent);
     return user;
+  }
+
+  /**
+   * Self-service account creation, the one path of every public route that creates
+   * an account (`POST /auth/signup`, `POST /users`, `POST /api/users`): with
+   * REGISTRATION_MODE=invite it needs a valid invitation code, taken atomically.
+   * In open mode a code is not needed and not consumed.
+   */
+  signUp(input: Omit<RegisterUserInput, 'role'>, invitationCode?: string): Promise<PublicUser> {
+    const account = { username: input.username, password: input.password, email: input.email, display_name: input.display_name };
+    if (!this.inviteOnly) return this.register(account);
+    return this.invitations.admit(invitationCode, input.username, () => this.register(account));
   }
 
   async list(limit: number, offset: number): Promise<PublicUser[]> {
@@ -50,13 +83,47 @@ export class UsersService {
   }
 
   async get(id: string): Promise<PublicUser> {
-    return toPublicUser(await this.getRecord(id));
-  }
-
-  async getRecord(id: string): Promise<UserRecord> {
-    const user = await this.users.findById(id);
+    const user = await this.find(id);
     if (!user) throw new AppError('USER_NOT_FOUND');
     return user;
+  }
+
+  /** The account, active or not; null when there is none. */
+  async find(id: string): Promise<PublicUser | null> {
+    const user = await this.users.findById(id);
+    return user ? toPublicUser(user) : null;
+  }
+
+  /**
+   * The account that `username` and `password` sign in to, active or not; null for
+   * an unknown name or a wrong password. Always one lookup and exactly one bcrypt
+   * compare, so the answer time does not tell whether the name exists.
+   */
+  async verifyCredentials(username: string, password: string): Promise<PublicUser | null> {
+    const user = await this.users.findByUsername(username);
+    const matches = await this.hasher.verify(password, user?.password_hash);
+    return user && matches ? toPublicUser(user) : null;
+  }
+
+  /** Whether `password` is the account's; undefined when the account does not exist. */
+  async passwordMatches(id: string, password: string): Promise<boolean | undefined> {
+    const user = await this.users.findById(id);
+    if (!user) return undefined;
+    return this.hasher.verify(password, user.password_hash);
+  }
+
+  /** Sets last_login on an active account; null when it is gone or deactivated. */
+  async recordLogin(id: string, at: Date): Promise<PublicUser | null> {
+    const user = await this.users.recordLogin(id, at);
+    return user ? toPublicUser(user) : null;
+  }
+
+  /** One update of the sign-in fields; USERNAME_TAKEN / EMAIL_TAKEN on a clash, null when the account is gone. */
+  async updateAccount(id: string, update: AccountUpdate): Promise<PublicUser | null> {
+    const changes: AccountChanges = { username: update.username, email: update.email };
+    if (update.password !== undefined) changes.password_hash = await this.hasher.hash(update.password);
+    const user = await this.users.updateAccount(id, changes);
+    return user ? toPublicUser(user) : null;
   }
 
   async incrementScore(id: string, increment: number): Promise<PublicUser> {

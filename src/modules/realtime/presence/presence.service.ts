@@ -2,9 +2,10 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { UserPrincipal } from '../../../common/auth/principal';
 import { AppError } from '../../../common/errors/app-error';
-import { MetricsRecorder } from '../../metrics/metrics-recorder.service';
+import { MetricsSources } from '../../metrics/metrics-sources.service';
 import { UserStatsService } from '../../stats/user-stats.service';
-import { ConnectedUser, PRESENCE_EVENTS, SocketClosedEvent } from '../realtime.events';
+import { PRESENCE_EVENTS, SocketClosedEvent } from '../realtime.events';
+import type { ConnectedUser } from '../realtime.socket-events';
 import { PresenceStore, PresenceUser } from './presence.store';
 
 export interface ConnectResult {
@@ -30,7 +31,7 @@ export class PresenceService implements OnModuleInit {
   constructor(
     private readonly store: PresenceStore,
     private readonly events: EventEmitter2,
-    private readonly metrics: MetricsRecorder,
+    private readonly metrics: MetricsSources,
     private readonly stats: UserStatsService,
   ) {}
 

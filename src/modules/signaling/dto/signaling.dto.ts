@@ -1,5 +1,5 @@
 import { IsObject, IsUUID } from 'class-validator';
-import type { SignalData } from '../signaling.events';
+import type { SignalData } from '../signaling.socket-events';
 
 /**
  * Signaling payloads. The WebRTC parts (`signalData`, `candidate`) are opaque

@@ -1,0 +1,326 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, STATUS_CODES } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { corsOrigins } from '../../config/cors';
+import type { Env } from '../../config/env.validation';
+import { Authenticator } from '../auth/authenticator';
+import { credentialsFromUpgrade, hasUserCredential } from '../auth/credentials';
+import type { UserPrincipal } from '../auth/principal';
+import { AppError, toWsError } from '../errors/app-error';
+import { errorBody } from '../errors/error-body';
+import { ERROR_CATALOGUE, ErrorCode } from '../errors/error-codes';
+import { PushEvent, PushEventMap, RealtimePublisher, RealtimeTransport } from './realtime.publisher';
+import { SocketMetrics } from './socket-metrics';
+import { MAX_SOCKET_MESSAGE_BYTES } from './socket.types';
+
+const PATH = '/ws';
+/** Pushes a plain WebSocket client receives, as `{type, …payload}`; the others are Socket.IO-only. */
+const PUSHED_EVENTS: ReadonlySet<string> = new Set(['user_created', 'user_deleted', 'UPDATE_SCORE', 'message']);
+const CLOSE_POLICY = 1008;
+const CLOSE_GOING_AWAY = 1001;
+
+/** One authenticated `/ws` connection, as protocol handlers see it. */
+export interface PlainWsClient {
+  readonly id: string;
+  readonly principal: UserPrincipal;
+  /** A text or binary frame, dropped when the socket is no longer open. */
+  send(data: string | Buffer): void;
+  /** An `Error {error_code, message}` frame. */
+  sendError(error: unknown): void;
+  /** A protocol ping; the handler's `pong` hears the round trip. Every WebSocket client answers by itself. */
+  ping(): void;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * A protocol spoken over `/ws`: the JSON message types (and binary frame
+ * types) it handles. Feature modules register theirs; the server does the
+ * rest (upgrade, CORS, authentication, the client registry, pushes).
+ */
+export interface PlainWsProtocol {
+  /** JSON `type` values this protocol answers. */
+  readonly messageTypes: readonly string[];
+  /** A binary frame's first byte → the event it carries (its name in the metrics), for the frames this protocol answers. */
+  readonly binaryTypes?: ReadonlyMap<number, string>;
+  opened(client: PlainWsClient): void;
+  closed(client: PlainWsClient): Promise<void> | void;
+  /** `arrival` is performance.now() when the frame arrived. A thrown error is sent to the client as an Error frame. */
+  message(client: PlainWsClient, type: string, message: Record<string, unknown>, arrival: number): Promise<void> | void;
+  binary?(client: PlainWsClient, frame: Buffer, arrival: number): void;
+  pong?(client: PlainWsClient, rttMs: number): void;
+}
+
+type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
+ * The plain WebSocket endpoint `/ws` for clients without Socket.IO, served by
+ * the `ws` library in noServer mode on the app's HTTP server (only upgrades
+ * whose path is /ws; Socket.IO's are left alone) and on WS_PORT when set.
+ * Upgrades are checked against the CORS allow-list and authenticated before
+ * the connection exists; frames are at most 64 KB (a larger one closes that
+ * socket alone with 1009). JSON frames go to the protocol registered for
+ * their `type`; the server is also a RealtimePublisher transport.
+ */
+@Injectable()
+export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(PlainWsServer.name);
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES, clientTracking: false });
+  private readonly clients = new Map<string, Client>();
+  private readonly protocols: PlainWsProtocol[] = [];
+  private readonly byType = new Map<string, PlainWsProtocol>();
+  private readonly byBinaryType = new Map<number, { protocol: PlainWsProtocol; event: string }>();
+  private readonly allowedOrigins: ReadonlySet<string>;
+  private httpServer?: Server;
+  /** The upgrade listeners that were on the HTTP server (engine.io's), restored on shutdown. */
+  private otherUpgradeListeners: UpgradeListener[] = [];
+  private portServer?: Server;
+  private unregisterPush?: () => void;
+
+  constructor(
+    private readonly config: ConfigService<Env, true>,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly authenticator: Authenticator,
+    private readonly metrics: SocketMetrics,
+    private readonly publisher: RealtimePublisher,
+  ) {
+    this.allowedOrigins = new Set(corsOrigins(config));
+  }
+
+  /** Called by feature modules while they initialise; a message type belongs to one protocol. */
+  register(protocol: PlainWsProtocol): void {
+    for (const type of protocol.messageTypes) {
+      if (this.byType.has(type)) throw new Error(`/ws message type ${type} is registered twice`);
+      this.byType.set(type, protocol);
+    }
+    for (const [type, event] of protocol.binaryTypes ?? []) this.byBinaryType.set(type, { protocol, event });
+    this.protocols.push(protocol);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.unregisterPush = this.publisher.registerTransport(new PlainWsPushTransport(this.clients));
+    // A standalone application context (the seed script) has no HTTP server: nothing to serve.
+    const httpAdapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (!httpAdapter) return;
+    this.httpServer = httpAdapter.getHttpServer() as Server;
+    // engine.io ends any upgrade it does not handle that has written nothing after 1 s
+    // (its destroyUpgrade), which would cut a /ws handshake still authenticating under
+    // load. So one dispatcher sends /ws to this server and every other upgrade,
+    // untouched, to the listeners that were there (Socket.IO's).
+    this.otherUpgradeListeners = this.httpServer.listeners('upgrade') as UpgradeListener[];
+    this.httpServer.removeAllListeners('upgrade');
+    this.httpServer.on('upgrade', this.dispatchUpgrade);
+    const wsPort = this.config.get('WS_PORT', { infer: true });
+    if (wsPort) {
+      const server = createServer((_, response) => {
+        response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('Upgrade Required');
+      });
+      server.on('upgrade', this.onUpgrade);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject).listen(wsPort, this.config.get('HOST', { infer: true }), () => resolve());
+      });
+      this.portServer = server;
+      this.logger.log(`plain WebSocket endpoint also on port ${wsPort}`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.unregisterPush?.();
+    if (this.httpServer) {
+      this.httpServer.off('upgrade', this.dispatchUpgrade);
+      for (const listener of this.otherUpgradeListeners) this.httpServer.on('upgrade', listener);
+    }
+    const clients = [...this.clients.values()];
+    for (const client of clients) client.close(CLOSE_GOING_AWAY, 'Server shutting down');
+    await Promise.all(clients.map((client) => this.closed(client)));
+    if (this.portServer) await new Promise<void>((resolve) => this.portServer!.close(() => resolve()));
+  }
+
+  /** Closes every connection (admin reset); answers how many there were. */
+  disconnectAll(reason: string): number {
+    const count = this.clients.size;
+    for (const client of this.clients.values()) client.close(CLOSE_GOING_AWAY, reason);
+    return count;
+  }
+
+  private readonly dispatchUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (pathOf(request) === PATH) this.onUpgrade(request, socket, head);
+    else for (const listener of this.otherUpgradeListeners) listener.call(this.httpServer, request, socket, head);
+  };
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== PATH) {
+      refuseUpgrade(socket, 'NOT_FOUND');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    const origin = request.headers.origin;
+    if (origin && !this.allowedOrigins.has(origin)) {
+      refuseUpgrade(socket, 'PERMISSION_DENIED', 'Origin not allowed by CORS');
+      return;
+    }
+    const credential = credentialsFromUpgrade(request.headers, url.searchParams);
+    if (!hasUserCredential(credential)) {
+      refuseUpgrade(socket, 'UNAUTHORIZED');
+      return;
+    }
+    this.authenticator.authenticate(credential).then(
+      (principal) => {
+        if (socket.destroyed) return;
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+      },
+      (error: unknown) => {
+        if (error instanceof AppError && (error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED')) refuseUpgrade(socket, error.code);
+        else {
+          this.logger.error({ err: error }, '/ws upgrade authentication failed');
+          refuseUpgrade(socket, 'SERVICE_UNAVAILABLE');
+        }
+      },
+    );
+  };
+
+  private accept(ws: WebSocket, principal: UserPrincipal): void {
+    const client = new Client(randomUUID(), principal, ws);
+    this.clients.set(client.id, client);
+    this.metrics.socketOpened(PATH);
+    for (const protocol of this.protocols) protocol.opened(client);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const arrival = performance.now();
+      if (isBinary) this.binary(client, data, arrival);
+      else void this.text(client, data, arrival);
+    });
+    ws.on('pong', () => {
+      const rttMs = client.pong();
+      if (rttMs === null) return;
+      for (const protocol of this.protocols) protocol.pong?.(client, rttMs);
+    });
+    // A frame over 64 KB: ws reports it here and closes this socket alone with 1009.
+    ws.on('error', (error) => this.logger.debug(`/ws client error: ${error.message}`));
+    ws.once('close', () => void this.closed(client));
+  }
+
+  private async closed(client: Client): Promise<void> {
+    if (!this.clients.delete(client.id)) return;
+    this.metrics.socketClosed(PATH);
+    await Promise.all(this.protocols.map((protocol) => protocol.closed(client)));
+  }
+
+  private async text(client: Client, data: Buffer, arrival: number): Promise<void> {
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString('utf8'));
+    } catch {
+      this.metrics.socketEvent(PATH, 'invalid');
+      client.sendError(new AppError('INVALID_INPUT', 'Malformed JSON'));
+      return;
+    }
+    const type = typeof message === 'object' && message !== null && !Array.isArray(message) ? (message as { type?: unknown }).type : undefined;
+    const protocol = typeof type === 'string' ? this.byType.get(type) : undefined;
+    this.metrics.socketEvent(PATH, protocol ? (type as string) : 'invalid');
+    try {
+      if (!protocol) throw new AppError('INVALID_INPUT', `type must be one of ${[...this.byType.keys()].join(', ')}`);
+      await protocol.message(client, type as string, message as Record<string, unknown>, arrival);
+    } catch (error) {
+      client.sendError(error);
+    }
+  }
+
+  private binary(client: Client, frame: Buffer, arrival: number): void {
+    const handler = frame.length > 0 ? this.byBinaryType.get(frame[0]) : undefined;
+    this.metrics.socketEvent(PATH, handler ? handler.event : 'invalid');
+    try {
+      if (!handler?.protocol.binary) throw new AppError('INVALID_INPUT', 'Unknown binary frame type');
+      handler.protocol.binary(client, frame, arrival);
+    } catch (error) {
+      client.sendError(error);
+    }
+  }
+}
+
+class Client implements PlainWsClient {
+  private pingSentAt = 0;
+
+  constructor(
+    readonly id: string,
+    readonly principal: UserPrincipal,
+    private readonly ws: WebSocket,
+  ) {}
+
+  send(data: string | Buffer): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+  }
+
+  sendError(error: unknown): void {
+    this.send(JSON.stringify({ type: 'Error', ...toWsError(error) }));
+  }
+
+  ping(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.pingSentAt = performance.now();
+    this.ws.ping();
+  }
+
+  /** The round trip of the outstanding ping, or null when none was outstanding. */
+  pong(): number | null {
+    if (this.pingSentAt === 0) return null;
+    const rttMs = performance.now() - this.pingSentAt;
+    this.pingSentAt = 0;
+    return rttMs;
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+}
+
+/** The /ws side of the RealtimePublisher: account pushes and session / user disconnects. */
+class PlainWsPushTransport implements RealtimeTransport {
+  readonly name = 'ws';
+
+  constructor(private readonly clients: Map<string, Client>) {}
+
+  toUser<E extends PushEvent>(userId: string, event: E, payload: PushEventMap[E]): void {
+    if (!PUSHED_EVENTS.has(event)) return;
+    const text = JSON.stringify({ type: event, ...(payload as object) });
+    for (const client of this.clients.values()) if (client.principal.userId === userId) client.send(text);
+  }
+
+  toAll<E extends PushEvent>(event: E, payload: PushEventMap[E]): void {
+    if (!PUSHED_EVENTS.has(event)) return;
+    const text = JSON.stringify({ type: event, ...(payload as object) });
+    for (const client of this.clients.values()) client.send(text);
+  }
+
+  disconnectSession(sessionId: string): void {
+    for (const client of this.clients.values()) {
+      if (client.principal.sessionId === sessionId) client.close(CLOSE_POLICY, 'Session revoked');
+    }
+  }
+
+  disconnectUser(userId: string): void {
+    for (const client of this.clients.values()) {
+      if (client.principal.userId === userId) client.close(CLOSE_POLICY, 'Session revoked');
+    }
+  }
+}
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+/** Answers the upgrade request with the SPEC's error body and closes the socket. */
+function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string = ERROR_CATALOGUE[code].message): void {
+  const { status } = ERROR_CATALOGUE[code];
+  const body = JSON.stringify(errorBody({ status, code, message, path: PATH }));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      `Connection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,47 @@
+import type { PublicUser } from '../users/user.presenter';
+import type { UserScoreUpdatedEvent } from '../users/users.events';
+import type { WsErrorPayload } from '../../common/errors/app-error';
+import type { AckCallback } from '../../common/websocket/ws-ack';
+
+/** `users` (seed 003): the connected users, sent to a socket when it connects. */
+export interface ConnectedUser {
+  id: string;
+  username: string;
+}
+
+/** `message` (seed 001): what POST /api/users/:id/message and /broadcast deliver. */
+export interface MessagePayload {
+  /** The sender's user id, or `"service"` for the service principal. */
+  from: string;
+  message: string;
+  /** ISO-8601. */
+  sent_at: string;
+}
+
+/** Server→client events of namespace `/` (besides the signaling ones). */
+export interface RealtimeServerEvents {
+  users: (users: ConnectedUser[]) => void;
+  userConnected: (user: ConnectedUser) => void;
+  userDisconnected: (payload: { userId: string }) => void;
+  registered: (payload: { userId: string }) => void;
+  message: (payload: MessagePayload) => void;
+  user_created: (payload: { user: PublicUser }) => void;
+  user_deleted: (payload: { id: string }) => void;
+  UPDATE_SCORE: (payload: UserScoreUpdatedEvent) => void;
+  error: (payload: WsErrorPayload) => void;
+}
+
+/** Client→server events of namespace `/` (besides the signaling ones). */
+export interface RealtimeClientEvents {
+  /** Seed 001: the user id as a string, or `{userId}`; only one's own id is accepted. */
+  register: (payload: unknown, ack?: AckCallback) => void;
+}
+
+declare module '../../common/websocket/realtime.publisher' {
+  interface PushEventMap {
+    message: MessagePayload;
+    user_created: { user: PublicUser };
+    user_deleted: { id: string };
+    UPDATE_SCORE: UserScoreUpdatedEvent;
+  }
+}

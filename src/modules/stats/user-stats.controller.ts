@@ -1,0 +1,18 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
+import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { UserStatsService } from './user-stats.service';
+
+/** Seed 004's per-user statistics, under the advanced users path (the rest of it is the users module's). */
+@ApiTags('advanced')
+@Controller('api/advanced/users')
+export class UserStatsController {
+  constructor(private readonly stats: UserStatsService) {}
+
+  @Get(':id/statistics')
+  async statistics(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    return { success: true, data: await this.stats.report(id, principal) };
+  }
+}
