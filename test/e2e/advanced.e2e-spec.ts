@@ -5,7 +5,7 @@ import { createChannel } from '../utils/voice';
 
 const MISSING = '3b241101-e2bb-4255-8caf-4136c566a962';
 
-describe('advanced APIs (seed 004)', () => {
+describe('advanced APIs (/api/advanced)', () => {
   let t: TestApp;
 
   beforeAll(async () => {

@@ -15,7 +15,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 
-describe('auth (seeds 002, 003, 000)', () => {
+describe('auth (session tokens, JWT pair, /login alias)', () => {
   let t: TestApp;
   let revoked: SessionRevokedEvent[];
 
@@ -81,7 +81,7 @@ describe('auth (seeds 002, 003, 000)', () => {
       expect(await users().countDocuments()).toBe(0);
     });
 
-    it('answers 409 with seed 002 messages for a taken username or email', async () => {
+    it('answers 409 "Username/Email not available" for a taken username or email', async () => {
       await signup({ username: 'carol', email: 'carol@example.com', password: DEFAULT_PASSWORD }).expect(201);
       const name = await signup({ username: 'CAROL', email: 'other@example.com', password: DEFAULT_PASSWORD }).expect(409);
       expect(name.body).toMatchObject({ statusCode: 409, error_code: 'USERNAME_TAKEN', message: 'Username not available' });
@@ -124,7 +124,7 @@ describe('auth (seeds 002, 003, 000)', () => {
       expect((await users().findOne({ _id: user.id as never }))?.last_login).toEqual(new Date(res.body.user.last_login));
     });
 
-    it('serves seed 000 clients on /login', async () => {
+    it('serves older clients on the /login alias', async () => {
       const { user } = await registerUser(t);
       const res = await t.http().post('/login').send({ username: user.username, password: DEFAULT_PASSWORD }).expect(200);
       expect(res.body.user.id).toBe(user.id);
@@ -179,7 +179,7 @@ describe('auth (seeds 002, 003, 000)', () => {
       expect((await t.http().get('/auth/user').set('INSAkari-Connect-Token', me.sessionToken).expect(200)).body).toEqual({ user: me.user });
     });
 
-    it('GET /auth/user answers seed 002\'s 403 "Incorrect token" without a valid credential', async () => {
+    it('GET /auth/user answers 403 "Incorrect token" without a valid credential', async () => {
       for (const headers of [{}, { 'INSAkari-Connect-Token': '3b241101-e2bb-4255-8caf-4136c566a962' }, { Authorization: 'Bearer x.y.z' }]) {
         const res = await t.http().get('/auth/user').set(headers).expect(403);
         expect(res.body).toMatchObject({ statusCode: 403, error_code: 'PERMISSION_DENIED', message: 'Incorrect token' });

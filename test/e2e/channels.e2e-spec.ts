@@ -6,7 +6,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING = '3b241101-e2bb-4255-8caf-4136c566a962';
 
-describe('channels and audio config (seed 004)', () => {
+describe('channels and audio config', () => {
   let t: TestApp;
 
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { createTestApp, TestApp } from '../utils/create-test-app';
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe('invitations (seed 003) and invite-only registration', () => {
+describe('invitations and invite-only registration', () => {
   let t: TestApp;
   let admin: LoggedIn;
 

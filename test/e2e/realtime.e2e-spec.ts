@@ -15,7 +15,7 @@ import {
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe('realtime namespace / (presence, seed 001 messaging, seed 000 events)', () => {
+describe('realtime namespace / (presence, messaging, user events)', () => {
   let t: TestApp;
   const sockets: ClientSocket[] = [];
 
@@ -143,7 +143,7 @@ describe('realtime namespace / (presence, seed 001 messaging, seed 000 events)',
     });
   });
 
-  describe('register (seed 001)', () => {
+  describe('register', () => {
     it('acknowledges one\'s own id, as a string or {userId}', async () => {
       const alice = await loginAs(t);
       const { socket } = await online(alice);
@@ -250,7 +250,7 @@ describe('realtime namespace / (presence, seed 001 messaging, seed 000 events)',
     });
   });
 
-  describe('seed 000 user events', () => {
+  describe('user events', () => {
     it('pushes user_created, UPDATE_SCORE and user_deleted to every connected socket', async () => {
       const admin = await loginAs(t, { role: 'admin' });
       const alice = await loginAs(t);

@@ -6,7 +6,7 @@ const OFFER = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n' };
 const ANSWER = { type: 'answer', sdp: 'v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\n' };
 const CANDIDATE = { candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
 
-describe('signaling (seed 003 WebRTC events on namespace /)', () => {
+describe('signaling (WebRTC events on namespace /)', () => {
   let t: TestApp;
   const sockets: ClientSocket[] = [];
   let alice: LoggedIn;

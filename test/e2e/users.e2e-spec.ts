@@ -6,7 +6,7 @@ const PASSWORD = 'Sup3r!secret';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe('users (seed 000 and seed 004 routes)', () => {
+describe('users (/users and /api/users routes)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
@@ -38,7 +38,7 @@ describe('users (seed 000 and seed 004 routes)', () => {
       expect(JSON.stringify(stored)).not.toContain(PASSWORD);
     });
 
-    it('refuses a username that differs only in case, with seed 002 message', async () => {
+    it('refuses a username that differs only in case, with "Username not available"', async () => {
       await create({ username: 'Alice', password: PASSWORD }).expect(201);
       const res = await create({ username: 'aLICE', password: PASSWORD }).expect(409);
       expect(res.body).toMatchObject({ success: false, statusCode: 409, error_code: 'USERNAME_TAKEN', message: 'Username not available' });
@@ -225,7 +225,7 @@ describe('users (seed 000 and seed 004 routes)', () => {
     });
   });
 
-  describe('seed 004 /api/users', () => {
+  describe('/api/users', () => {
     it('creates with display_name and no password, in the success envelope', async () => {
       const res = await t.http().post('/api/users').send({ username: 'john_doe', display_name: 'John Doe' }).expect(201);
       expect(res.body).toEqual({

@@ -47,7 +47,7 @@ describe('plain WebSocket /ws', () => {
     clients.push(await connectWs(t, null, { 'INSAkari-Connect-Token': user.sessionToken }));
   });
 
-  it('speaks seed 004 JSON: join, UserJoined, base64 AudioData to the others, leave, UserLeft', async () => {
+  it('speaks the JSON channel protocol: join, UserJoined, base64 AudioData to the others, leave, UserLeft', async () => {
     const [alice, bob] = [await loginAs(t), await loginAs(t)];
     const channel = await createChannel(t, alice.headers);
     const [a, b] = [await ws(alice), await ws(bob)];
@@ -154,7 +154,7 @@ describe('plain WebSocket /ws', () => {
     expect(parseServerFrame((await c.binary(1))[0]).data.toString()).toBe('still here');
   });
 
-  it('pushes the seed 000 events and is closed when its session is revoked', async () => {
+  it('pushes the user events and is closed when its session is revoked', async () => {
     const user = await loginAs(t);
     const client = await ws(user);
     const created = await t.http().post('/users').send({ username: 'newcomer', password: 'Sup3r!secret' }).expect(201);

@@ -23,8 +23,8 @@ export interface AuthFailure {
 }
 
 /**
- * The error a route answers when no valid credential was presented (seed 002
- * routes have their own: `GET /auth/user` says 403 `Incorrect token`). An
+ * The error a route answers when no valid credential was presented (routes
+ * whose clients expect another answer set it: `GET /auth/user` says 403 `Incorrect token`). An
  * expired token still answers TOKEN_EXPIRED, so clients know to refresh.
  */
 export const OnAuthFailure = (code: ErrorCode, message: string) => SetMetadata(AUTH_FAILURE, { code, message } satisfies AuthFailure);

@@ -1,6 +1,6 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 
-/** Seed 002's password rules, plus bcrypt's 72-byte limit. */
+/** The account password rules (length and character classes), plus bcrypt's 72-byte limit. */
 export const PASSWORD_RULES = [
   { rule: 'minLength', message: 'password must be at least 8 characters long', test: (value: string) => value.length >= 8 },
   { rule: 'lowercase', message: 'password must contain a lowercase letter', test: (value: string) => /\p{Ll}/u.test(value) },

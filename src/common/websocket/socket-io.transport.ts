@@ -3,8 +3,8 @@ import type { PushEvent, PushEventMap, RealtimeTransport } from './realtime.publ
 import { sessionRoom, userRoom } from './socket.types';
 
 /**
- * The Socket.IO side of the publisher. Pushes go to namespace `/` (the seed 000
- * and 001 clients); disconnects reach every namespace (`/`, `/voice`, …). Room
+ * The Socket.IO side of the publisher. Pushes go to namespace `/` (where clients
+ * get user events and messages); disconnects reach every namespace (`/`, `/voice`, …). Room
  * operations go through the namespace adapter, so with the Redis adapter they
  * reach the sockets of every instance.
  */

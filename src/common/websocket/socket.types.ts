@@ -20,5 +20,5 @@ export const userRoom = (userId: string): string => `user:${userId}`;
 /** Every socket of one session joins this room, so a logout disconnects exactly that session. */
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 
-/** Socket.IO's `maxHttpBufferSize`: seed 004's 64 KB message limit; larger messages close the socket. */
+/** Socket.IO's `maxHttpBufferSize`: the 64 KB message limit clients are promised; larger messages close the socket. */
 export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;

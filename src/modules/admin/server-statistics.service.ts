@@ -6,7 +6,7 @@ import { UsersService } from '../users/users.service';
 
 const MB = 1024 * 1024;
 
-/** Seed 004's `GET /api/advanced/statistics/server`; each figure from the module that owns it. */
+/** `GET /api/advanced/statistics/server`: server-wide totals, each figure from the module that owns it. */
 @Injectable()
 export class ServerStatisticsService {
   constructor(

@@ -1,4 +1,4 @@
-/** The audio parameters clients use; seed 004's five, plus codec, frame duration and packet size limit. */
+/** The audio parameters clients use: the five that voice clients have always read, plus codec, frame duration and packet size limit. */
 export interface AudioConfig {
   sample_rate: number;
   channels: number;
@@ -23,7 +23,7 @@ export const LATENCY_TARGET_RANGE = { min: 10, max: 1000 } as const;
 /** A packet must fit in one 64 KB socket message with its envelope. */
 export const MAX_PACKET_BYTES_RANGE = { min: 64, max: 60 * 1024 } as const;
 
-/** Seed 004's defaults (48000, 2, 16, 1024, 50); 20 ms Opus frames; 16 KB holds a 60 ms stereo 48 kHz PCM frame. */
+/** The defaults voice clients expect (48000, 2, 16, 1024, 50); 20 ms Opus frames; 16 KB holds a 60 ms stereo 48 kHz PCM frame. */
 export const DEFAULT_AUDIO_CONFIG: Readonly<AudioConfig> = Object.freeze({
   sample_rate: 48000,
   channels: 2,

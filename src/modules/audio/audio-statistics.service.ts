@@ -13,7 +13,7 @@ export interface ChannelAudioReport extends AudioStatsView {
   processing_latency_us: number | null;
 }
 
-/** Seed 004's `GET /api/advanced/channels/:id/statistics`. */
+/** The body of `GET /api/advanced/channels/:id/statistics`. */
 export interface ChannelStatistics {
   channel_id: string;
   current_users: number;

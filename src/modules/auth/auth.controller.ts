@@ -16,7 +16,7 @@ import type { SessionMetadata } from './sessions.service';
 
 const MAX_USER_AGENT = 256;
 
-/** Seeds 002 and 003 (`/auth/*`) and seed 000's `/login`. Routes without @Public() need a user (the global guard). */
+/** `/auth/*` (session tokens and JWTs) and the `/login` alias. Routes without @Public() need a user (the global guard). */
 @ApiTags('auth')
 @CredentialRoute()
 @Controller()
@@ -36,7 +36,7 @@ export class AuthController {
     return this.auth.login(dto, metadataOf(request));
   }
 
-  /** Seed 000's alias. */
+  /** The `/login` alias older clients call. */
   @Public()
   @Post('login')
   @HttpCode(200)

@@ -17,7 +17,7 @@ export interface LoginInput {
   token?: string;
 }
 
-/** The body of a successful login (seed 002's `{token, user}` plus seed 003's JWT pair). */
+/** The body of a successful login (the session `{token, user}` plus the JWT access/refresh pair). */
 export interface LoginResult {
   token: string;
   accessToken: string;
@@ -71,7 +71,7 @@ export class AuthService {
     return { user: await this.users.signUp(account, invitationCode) };
   }
 
-  /** Any failure is 401 with `valid: false` in the body (seed 003 clients test that flag). */
+  /** Any failure is 401 with `valid: false` in the body (JWT clients test that flag). */
   async verify(credential: Credential): Promise<VerifyResult> {
     try {
       const { principal, expiresAt } = await this.authentication.verify(credential);
@@ -89,7 +89,7 @@ export class AuthService {
     return { message: 'Logged out' };
   }
 
-  /** Seed 002: deletes the account after checking its password; its sessions go with it. */
+  /** `POST /auth/signout`: deletes the account after checking its password; its sessions go with it. */
   async signout(principal: UserPrincipal, password: string): Promise<{ message: string }> {
     const matches = await this.users.passwordMatches(principal.userId, password);
     if (matches === undefined) throw new AppError('UNAUTHORIZED', 'Invalid session');
@@ -146,7 +146,7 @@ export class AuthService {
     return this.loggedIn(user.id, session.sessionId, session.sessionToken, session.refreshToken);
   }
 
-  /** Seed 002: a session token logs in again on its own session, with a fresh access token and refresh token. */
+  /** `{token}`: a session token logs in again on its own session, with a fresh access token and refresh token. */
   private async loginWithToken(token: string): Promise<LoginResult> {
     const principal = await this.authentication.authenticate({ sessionToken: token }).catch(() => {
       this.loginFailed('bad_credentials');

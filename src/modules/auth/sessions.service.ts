@@ -22,7 +22,7 @@ export interface SessionMetadata {
 
 export interface NewSessionTokens {
   sessionId: string;
-  /** The opaque session token (UUID v4), seed 002's `token`. */
+  /** The opaque session token (UUID v4), the login body's `token`. */
   sessionToken: string;
   refreshToken: string;
   expiresAt: Date;

@@ -7,7 +7,7 @@ import { ChannelsService } from './channels.service';
 import { CreateChannelDto } from './dto/create-channel.dto';
 import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
 
-/** Seed 004's channels API, in its `{success, data}` envelope. Routes without a decorator need a signed-in user. */
+/** The voice channels API, in the `{success, data}` envelope its clients expect. Routes without a decorator need a signed-in user. */
 @ApiTags('channels')
 @Controller('api/channels')
 export class ChannelsController {

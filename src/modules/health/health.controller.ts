@@ -14,7 +14,7 @@ import { HealthService } from './health.service';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** Seed 004: plain `OK` while the process serves requests. */
+  /** Plain `OK` while the process serves requests, for simple monitors; `ready` checks the dependencies. */
   @Get()
   @Header('Content-Type', 'text/plain; charset=utf-8')
   ok(): string {

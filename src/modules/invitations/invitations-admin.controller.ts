@@ -6,7 +6,7 @@ import { GenerateInvitationDto } from './dto/generate-invitation.dto';
 import { ListInvitationsQueryDto } from './dto/list-invitations-query.dto';
 import { InvitationsService } from './invitations.service';
 
-/** Seed 003's admin API for invitation codes. */
+/** The admin API for invitation codes: generate, list, revoke. */
 @ApiTags('invitations')
 @Roles('admin')
 @Controller('admin/invitations')

@@ -4,7 +4,7 @@ import { Public } from '../../common/auth/auth.decorators';
 import { AlertsQueryDto, HistoryQueryDto } from './dto/metrics-query.dto';
 import { MetricsService } from './metrics.service';
 
-/** Seed 004's monitoring API: `{success, data}` bodies, public. */
+/** The monitoring API: `{success, data}` bodies, public. */
 @ApiTags('metrics')
 @Public()
 @Controller('api/metrics')

@@ -11,7 +11,7 @@ export type MetricComponent = (typeof METRIC_COMPONENTS)[number];
 const lossPercent = (rate: number | null) => (rate === null ? null : round(rate * 100, 2));
 const unixSeconds = (ms: number) => Math.floor(ms / 1000);
 
-/** Seed 004's `/api/metrics/current` data, plus a few documented extra fields. */
+/** The `/api/metrics/current` data in the shape monitoring clients read, plus a few documented extra fields. */
 export function renderSnapshot(s: MetricsSample) {
   return {
     timestamp: unixSeconds(s.timestamp),

@@ -7,7 +7,7 @@ import { PresenceService } from './presence/presence.service';
 import type { PresenceUser } from './presence/presence.store';
 import type { MessagePayload } from './realtime.socket-events';
 
-/** Seed 001: messages from users and back-end services to connected users. */
+/** Messages from users and back-end services to connected users. */
 @Injectable()
 export class MessagingService {
   constructor(

@@ -7,7 +7,7 @@ import { ConnectedUsersQueryDto } from './dto/connected-users-query.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { MessagingService } from './messaging.service';
 
-/** Seed 001's REST API over the connected sockets. */
+/** REST API over the connected sockets, for users and back-end services: who is online, messages to one or all. */
 @ApiTags('realtime')
 @ApiBearerAuth()
 @ApiSecurity('session-token')

@@ -21,7 +21,7 @@ import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.sock
 type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEvents>;
 
 /**
- * Namespace `/`: presence announcements and seed 001's `register`. The socket
+ * Namespace `/`: presence announcements and `register` (a client announcing its user). The socket
  * is authenticated (and in its rooms) before this gateway sees it.
  */
 @UseFilters(WsExceptionFilter)

@@ -5,7 +5,7 @@ import { AUTH_EVENTS, SessionRevokedEvent } from '../auth/auth.events';
 import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserScoreUpdatedEvent } from '../users/users.events';
 
 /**
- * Module events turned into pushes: seed 000's user events to every client,
+ * Module events turned into pushes: user created/deleted/score events to every client,
  * and disconnects for revoked sessions and deleted accounts. The users and
  * auth modules know nothing of sockets.
  */

@@ -7,7 +7,7 @@ import { RealtimeController } from './realtime.controller';
 import { RealtimeGateway } from './realtime.gateway';
 import { RealtimeListeners } from './realtime.listeners';
 
-/** Namespace `/`: presence, seed 001 messaging, seed 000 user events. */
+/** Namespace `/`: presence, messages to connected users, user created/deleted/score events. */
 @Module({
   controllers: [RealtimeController],
   providers: [

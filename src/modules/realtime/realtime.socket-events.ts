@@ -3,13 +3,13 @@ import type { UserScoreUpdatedEvent } from '../users/users.events';
 import type { WsErrorPayload } from '../../common/errors/app-error';
 import type { AckCallback } from '../../common/websocket/ws-ack';
 
-/** `users` (seed 003): the connected users, sent to a socket when it connects. */
+/** `users`: the connected users, sent to a socket when it connects. */
 export interface ConnectedUser {
   id: string;
   username: string;
 }
 
-/** `message` (seed 001): what POST /api/users/:id/message and /broadcast deliver. */
+/** `message`: what POST /api/users/:id/message and /broadcast deliver. */
 export interface MessagePayload {
   /** The sender's user id, or `"service"` for the service principal. */
   from: string;
@@ -33,7 +33,7 @@ export interface RealtimeServerEvents {
 
 /** Client→server events of namespace `/` (besides the signaling ones). */
 export interface RealtimeClientEvents {
-  /** Seed 001: the user id as a string, or `{userId}`; only one's own id is accepted. */
+  /** A client announcing its user: the user id as a string, or `{userId}`; only one's own id is accepted. */
   register: (payload: unknown, ack?: AckCallback) => void;
 }
 

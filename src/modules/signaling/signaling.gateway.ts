@@ -11,7 +11,7 @@ import { SignalingService } from './signaling.service';
 
 type SignalingSocket = AuthenticatedSocket<SignalingClientEvents, SignalingServerEvents>;
 
-/** Seed 003's WebRTC signaling on namespace `/`: validates, delegates, acknowledges. */
+/** WebRTC signaling on namespace `/`: validates, delegates, acknowledges. */
 @UseFilters(WsExceptionFilter)
 @UsePipes(WsValidationPipe)
 @WebSocketGateway()

@@ -14,7 +14,7 @@ import type { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from 
 export type CallOutcome = 'ringing' | 'busy' | 'offline';
 
 /**
- * WebRTC call signaling (seed 003): who calls whom, busy detection, and the
+ * WebRTC call signaling: who calls whom, busy detection, and the
  * relay of offers, answers and candidates between the two parties only. A call
  * ends when a party ends or rejects it, or when the socket that holds it goes.
  */

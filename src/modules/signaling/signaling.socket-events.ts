@@ -41,7 +41,7 @@ export interface CallErrorPayload {
   message: string;
 }
 
-/** Server→client signaling events (seed 003). */
+/** Server→client WebRTC signaling events. */
 export interface SignalingServerEvents {
   incomingCall: (payload: IncomingCallPayload) => void;
   callAccepted: (payload: CallAcceptedPayload) => void;
@@ -52,7 +52,7 @@ export interface SignalingServerEvents {
   error: (payload: WsErrorPayload) => void;
 }
 
-/** Client→server signaling events (seed 003). */
+/** Client→server WebRTC signaling events. */
 export interface SignalingClientEvents {
   callUser: (payload: CallUserDto, ack?: AckCallback) => void;
   answerCall: (payload: AnswerCallDto, ack?: AckCallback) => void;

@@ -5,7 +5,7 @@ import type { Principal } from '../../common/auth/principal';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { UserStatsService } from './user-stats.service';
 
-/** Seed 004's per-user statistics, under the advanced users path (the rest of it is the users module's). */
+/** Per-user statistics, under the advanced users path (the rest of it is the users module's). */
 @ApiTags('advanced')
 @Controller('api/advanced/users')
 export class UserStatsController {

@@ -13,7 +13,7 @@ export interface UserStatistics extends UserCounters {
   last_seen: string | null;
 }
 
-/** Seed 004's `GET /api/advanced/users/:id/statistics` data. */
+/** The `GET /api/advanced/users/:id/statistics` data. */
 export interface UserStatisticsReport extends UserStatistics {
   user_id: string;
   /** The voice channel the user is in now (the first joined when several), or null. */

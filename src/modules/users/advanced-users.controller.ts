@@ -7,7 +7,7 @@ import { AdvancedUpdateUserDto, AdvancedUsersQueryDto } from './dto/advanced-use
 import { AdvancedUsersService } from './advanced-users.service';
 import { UsersService } from './users.service';
 
-/** Seed 004's `/api/advanced/users`; `GET :id/statistics` is served by the stats module (UserStatsController). */
+/** `/api/advanced/users`: paged list, updates, deletion; `GET :id/statistics` is served by the stats module (UserStatsController). */
 @ApiTags('advanced')
 @Controller('api/advanced/users')
 export class AdvancedUsersController {

@@ -7,7 +7,7 @@ import { PublicUser, toPublicUser } from './user.presenter';
 import { USER_EVENTS, UserDeactivatedEvent } from './users.events';
 import { UserSortKey, UsersRepository } from './users.repository';
 
-/** Seed 004's pagination object. */
+/** The `pagination` object of a paged user list. */
 export interface Pagination {
   current_page: number;
   total_pages: number;
@@ -25,7 +25,7 @@ const SORT_KEYS: Record<UserSortField, UserSortKey> = {
 };
 const ADMIN_FIELDS = ['is_active', 'role', 'score'] as const;
 
-/** Seed 004's advanced users API: paging, profile and admin updates (the statistics route belongs to the stats module). */
+/** The advanced users API: paging, profile and admin updates (the statistics route belongs to the stats module). */
 @Injectable()
 export class AdvancedUsersService {
   constructor(

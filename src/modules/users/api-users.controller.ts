@@ -6,7 +6,7 @@ import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateApiUserDto } from './dto/create-api-user.dto';
 import { UsersService } from './users.service';
 
-/** Seed 004's users API, in its `{success, …}` envelope. */
+/** The voice clients' users API, in their `{success, …}` envelope. */
 @ApiTags('users')
 @Controller('api/users')
 export class ApiUsersController {

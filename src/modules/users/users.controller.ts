@@ -10,7 +10,7 @@ import { ScoreIncrementDto } from './dto/score-increment.dto';
 import type { PublicUser } from './user.presenter';
 import { UsersService } from './users.service';
 
-/** Seed 000's users API. */
+/** The `/users` API: accounts, leaderboard and scores, with events pushed to connected clients. */
 @ApiTags('users')
 @Controller('users')
 export class UsersController {

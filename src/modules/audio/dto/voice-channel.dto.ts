@@ -5,7 +5,7 @@ export class VoiceChannelDto {
   @IsUUID()
   channel_id!: string;
 
-  /** Seed 004 clients send their own id; anyone else's is refused. */
+  /** Voice clients that speak the JSON channel protocol send their own id; anyone else's is refused. */
   @IsOptional()
   @IsUUID()
   user_id?: string;

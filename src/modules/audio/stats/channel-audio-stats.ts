@@ -4,7 +4,7 @@ import { StreamStats } from './stream-stats';
 /** A sender is an active stream while its packets keep coming: 20 ms frames, so a second of silence ends it. */
 export const STREAM_IDLE_MS = 1000;
 
-/** Seed 004's `audio_stats` object. Rates are 0..1; a figure with no data is null. */
+/** The `audio_stats` object of a channel's statistics. Rates are 0..1; a figure with no data is null. */
 export interface AudioStatsView {
   packets_sent: number;
   packets_received: number;

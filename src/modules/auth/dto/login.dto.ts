@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
-/** `{username, password}` or `{token}` (a session token, seed 002); which one is checked by the service. */
+/** `{username, password}` or `{token}` (a session token from an earlier login); which one is checked by the service. */
 export class LoginDto {
   @ApiPropertyOptional({ example: 'alice' })
   @IsOptional()
@@ -17,7 +17,7 @@ export class LoginDto {
   @MaxLength(256)
   password?: string;
 
-  @ApiPropertyOptional({ description: 'A session token from an earlier login (seed 002)' })
+  @ApiPropertyOptional({ description: 'A session token from an earlier login' })
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength } from 'class-validator';
 import { OptionalInvitationCodeField, PasswordField, UsernameField } from '../../users/dto/user-fields';
 
-/** Seed 002: username, email and password are all required. */
+/** `POST /auth/signup`: username, email and password are all required. */
 export class SignupDto {
   @UsernameField()
   username!: string;

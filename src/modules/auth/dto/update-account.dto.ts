@@ -3,7 +3,7 @@ import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validat
 import { IsPasswordPolicy } from '../../../common/validation/password-policy';
 import { USERNAME_PATTERN } from '../../users/dto/user-fields';
 
-/** Seed 002's `POST /auth/user`: any of the three; absent fields stay as they are. */
+/** `POST /auth/user`: any of the three; absent fields stay as they are. */
 export class UpdateAccountDto {
   @ApiPropertyOptional({ example: 'alice2', pattern: USERNAME_PATTERN.source })
   @IsOptional()

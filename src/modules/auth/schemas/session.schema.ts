@@ -3,7 +3,7 @@ import type { RevocationReason } from '../auth.events';
 
 /**
  * One login. Only SHA-256 hashes of its tokens are stored: the opaque session
- * token (seed 002's `INSAkari-Connect-Token`) and the current refresh token of
+ * token (sent as the `INSAkari-Connect-Token` header) and the current refresh token of
  * its rotation family. The `_id` is the `sid` claim of its access JWTs.
  * No TTL index (FerretDB has none): a periodic sweep deletes expired sessions
  * and every read filters on `expires_at`.

@@ -1,7 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 /**
- * An invitation code (seed 003). `remaining_uses` is what consumption tests and
+ * An invitation code that admins issue for sign-up. `remaining_uses` is what consumption tests and
  * decrements in one conditional update (FerretDB has no `$expr`, so "uses <
  * max_uses" is kept as its own field); `uses` mirrors it for the public shape.
  * The status (active, used, expired, revoked) is derived, never stored.

@@ -72,7 +72,7 @@ export class PresenceService implements OnModuleInit {
   }
 
   /**
-   * Seed 001's `register`: the id (a string, or `{userId}`) must be the
+   * `register`, a client announcing its user: the id (a string, or `{userId}`) must be the
    * authenticated user's own: a socket cannot register as someone else.
    */
   register(principal: UserPrincipal, payload: unknown): string {

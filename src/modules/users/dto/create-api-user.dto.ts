@@ -3,7 +3,7 @@ import { IsOptional, IsString, Length } from 'class-validator';
 import { IsPasswordPolicy } from '../../../common/validation/password-policy';
 import { OptionalEmailField, OptionalInvitationCodeField, UsernameField } from './user-fields';
 
-/** Seed 004: `POST /api/users`; an account without a password exists but cannot log in. */
+/** `POST /api/users`; an account without a password exists but cannot log in. */
 export class CreateApiUserDto {
   @UsernameField()
   username!: string;

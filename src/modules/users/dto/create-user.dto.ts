@@ -1,6 +1,6 @@
 import { OptionalDisplayNameField, OptionalEmailField, OptionalInvitationCodeField, PasswordField, UsernameField } from './user-fields';
 
-/** Seed 000: `POST /users`. */
+/** `POST /users`: a password is required here, unlike `POST /api/users`. */
 export class CreateUserDto {
   @UsernameField()
   username!: string;

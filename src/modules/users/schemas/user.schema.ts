@@ -28,7 +28,7 @@ export class User {
   @Prop({ type: String, required: true })
   display_name!: string;
 
-  /** bcrypt hash; null for accounts created without a password (seed 004), which cannot log in. */
+  /** bcrypt hash; null for accounts created without a password (`POST /api/users`), which cannot log in. */
   @Prop({ type: String, default: null })
   password_hash!: string | null;
 
