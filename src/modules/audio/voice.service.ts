@@ -87,7 +87,11 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     const joined = await this.channels.join(channelId, principal, this.membershipId(connection));
     // The socket may have closed while the channels module answered: undo rather than leave a ghost member.
     if (!this.connections.has(connection)) {
-      await this.channels.leave(channelId, principal.userId, this.membershipId(connection));
+      const undone = await this.channels.leave(channelId, principal.userId, this.membershipId(connection));
+      // The user's other connections may have left meanwhile: then this undo is their departure.
+      if (undone.lastConnection && !joined.firstConnection) {
+        this.emitToChannel(channelId, principal.userId, 'UserLeft', { user_id: principal.userId, channel_id: channelId });
+      }
       throw new AppError('UNAUTHORIZED', 'Connection closed');
     }
     if (!connection.channels.has(channelId)) this.attach(connection, channelId);
