@@ -5,7 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
  * add theirs by declaration merging (`declare module '…/realtime.publisher'`),
  * so a wrong event name or payload is a compile error.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PushEventMap {}
 
 export type PushEvent = keyof PushEventMap & string;
