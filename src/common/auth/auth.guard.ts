@@ -1,9 +1,8 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AppError } from '../errors/app-error';
-import { AUTH_STRATEGIES } from './auth-strategies';
+import { APP_PASSPORT, AppPassport, AUTH_STRATEGY_ORDER } from './auth-strategies';
 import { ALLOW_SERVICE, AUTH_FAILURE, AuthFailure, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
 import type { Principal, Role } from './principal';
 
@@ -13,32 +12,38 @@ type Targets = Parameters<Reflector['getAllAndOverride']>[1];
 
 /**
  * The global guard (APP_GUARD), on passport: the access-token, session-token
- * and service-key strategies (all delegating to the one Authenticator the
- * sockets use) put the principal in `req.user`. A route without a decorator
+ * and service-key strategies (the first two delegating to the one
+ * Authenticator the sockets use) put the principal in `req.user`. Like
+ * `@nestjs/passport`'s AuthGuard, but on the application's own Passport
+ * instance (see AUTH_STRATEGIES). A route without a decorator
  * needs a signed-in user; `@Public()` needs nothing (a bad credential there is
  * ignored, not an error); `@Roles()` restricts users by role; `@AllowService()`
  * also admits the `X-API-Key` service principal.
  */
 @Injectable()
-export class AuthGuard extends PassportAuthGuard([AUTH_STRATEGIES.accessToken, AUTH_STRATEGIES.sessionToken, AUTH_STRATEGIES.serviceKey]) {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_PASSPORT) private readonly passport: AppPassport,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     // Sockets authenticate in their handshake middleware; this guard is for HTTP.
     if (context.getType() !== 'http') return true;
     const targets: Targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    let principal: Principal;
     try {
-      await super.canActivate(context);
+      principal = await this.authenticate(request, http.getResponse<Response>());
     } catch (error) {
       if (isPublic) return true;
       throw this.failure(targets, error);
     }
+    request.user = principal;
     if (isPublic) return true;
 
-    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().user!;
     if (principal.kind === 'service') {
       if (this.reflector.getAllAndOverride<boolean | undefined>(ALLOW_SERVICE, targets)) return true;
       throw new AppError('PERMISSION_DENIED', 'Not available to services');
@@ -49,10 +54,15 @@ export class AuthGuard extends PassportAuthGuard([AUTH_STRATEGIES.accessToken, A
   }
 
   /** Passport's verdict: the principal, or the reason of the first strategy that refused a credential it was shown. */
-  override handleRequest<T = Principal>(error: unknown, principal: T | false, info: unknown): T {
-    if (error) throw error;
-    if (!principal) throw refusalOf(info);
-    return principal;
+  private authenticate(request: Request, response: Response): Promise<Principal> {
+    return new Promise((resolve, reject) => {
+      const verdict = (error: unknown, principal: Principal | false, info: unknown) => {
+        if (error) reject(error);
+        else if (!principal) reject(refusalOf(info));
+        else resolve(principal);
+      };
+      this.passport.authenticate(AUTH_STRATEGY_ORDER, { session: false }, verdict)(request, response, reject);
+    });
   }
 
   /** Routes with their own failure answer (`@OnAuthFailure`) keep TOKEN_EXPIRED, so clients know to refresh. */

@@ -3,7 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
+import { Passport } from 'passport';
 import { AuthGuard } from '../../common/auth/auth.guard';
+import { APP_PASSPORT } from '../../common/auth/auth-strategies';
 import { Authenticator } from '../../common/auth/authenticator';
 import { ServiceKeyVerifier } from '../../common/auth/service-key';
 import type { Env } from '../../config/env.validation';
@@ -54,6 +56,7 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
     SessionsRepository,
     SessionsService,
     ServiceKeyVerifier,
+    { provide: APP_PASSPORT, useFactory: () => new Passport() },
     AccessTokenStrategy,
     SessionTokenStrategy,
     ServiceKeyStrategy,

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-jwt';
-import { AUTH_STRATEGIES } from '../../../common/auth/auth-strategies';
+import { APP_PASSPORT, AppPassport, AUTH_STRATEGIES } from '../../../common/auth/auth-strategies';
 import { Authenticator } from '../../../common/auth/authenticator';
 import { credentialsFromHeaders } from '../../../common/auth/credentials';
 import { AppError } from '../../../common/errors/app-error';
@@ -21,6 +21,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, AUTH_STRATEG
   constructor(
     private readonly authenticator: Authenticator,
     config: ConfigService<Env, true>,
+    @Inject(APP_PASSPORT) passport: AppPassport,
   ) {
     super({
       jwtFromRequest: (request: Request) => credentialsFromHeaders(request.headers).accessToken ?? null,
@@ -28,6 +29,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, AUTH_STRATEG
       secretOrKey: accessTokenKey(config) as unknown as Buffer,
       algorithms: [ACCESS_TOKEN_ALGORITHM],
     });
+    passport.use(AUTH_STRATEGIES.accessToken, this);
   }
 
   validate(claims: Partial<AccessTokenClaims>): Promise<StrategyOutcome> {
