@@ -221,7 +221,9 @@ async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders,
         const ack = await sockets[caller].timeout(5000).emitWithAck('callUser', { targetUserId: users[callee].id, signalData: { type: 'offer', sdp: 'v=0' } });
         if (!ack.ok) throw new Error(`callUser: ${JSON.stringify(ack)}`);
         await ringing;
-        const answered = await sockets[callee].timeout(5000).emitWithAck('answerCall', { targetUserId: users[caller].id, signalData: { type: 'answer', sdp: 'v=0' } });
+        const answered = await sockets[callee]
+          .timeout(5000)
+          .emitWithAck('answerCall', { targetUserId: users[caller].id, signalData: { type: 'answer', sdp: 'v=0' } });
         if (!answered.ok) throw new Error(`answerCall: ${JSON.stringify(answered)}`);
       }),
     );
@@ -243,7 +245,10 @@ async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders,
         const pump = () => {
           while (sent < perPair && sent - receivedByFirst < WINDOW) {
             sent++;
-            sender.emit('iceCandidate', { targetUserId: target, candidate: { candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 9 typ host', t: performance.now() } });
+            sender.emit('iceCandidate', {
+              targetUserId: target,
+              candidate: { candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 9 typ host', t: performance.now() },
+            });
           }
         };
         receivers.forEach((socket, index) =>
@@ -353,4 +358,3 @@ function percentile(values, p) {
 function range(n) {
   return Array.from({ length: n }, (_, i) => i);
 }
-

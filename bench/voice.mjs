@@ -83,7 +83,12 @@ async function main() {
     for (const transport of TRANSPORTS) {
       results[transport] = await measure({
         name: transport === 'voice' ? 'service /voice (Socket.IO, binary)' : 'service /ws (binary frames)',
-        pid: service.pid, C, M, T, BYTES, PPS,
+        pid: service.pid,
+        C,
+        M,
+        T,
+        BYTES,
+        PPS,
         connect: (i) => (transport === 'voice' ? voiceClient(service.url, users[i]) : wsClient(service.port, users[i])),
         channelOf: (c) => channels[c],
       });
@@ -94,7 +99,12 @@ async function main() {
     const bare = await startReference(run, fileURLToPath(import.meta.url));
     results.bare = await measure({
       name: 'bare Socket.IO room relay',
-      pid: bare.pid, C, M, T, BYTES, PPS,
+      pid: bare.pid,
+      C,
+      M,
+      T,
+      BYTES,
+      PPS,
       connect: (i) => voiceClient(bare.url, { id: `bare-${i}` }, { id: `bare-${i}` }),
       channelOf: (c) => `room-${c}`,
     });
@@ -147,10 +157,13 @@ async function measure({ name, pid, C, M, T, BYTES, PPS, connect, channelOf }) {
       sent++;
     };
     // Spread the speakers over one interval, as independent microphones would be.
-    timers[i] = setTimeout(() => {
-      tick();
-      timers[i] = setInterval(tick, interval);
-    }, (i * interval) / clients.length);
+    timers[i] = setTimeout(
+      () => {
+        tick();
+        timers[i] = setInterval(tick, interval);
+      },
+      (i * interval) / clients.length,
+    );
   });
   await sleep(T * 1000);
   for (const timer of timers) {
@@ -259,7 +272,11 @@ function wsClient(port, user) {
 /* ------------------------------------------------------------------ helpers */
 
 async function createChannel(url, token, members) {
-  const res = await postJson(`${url}/api/channels`, { name: `bench-${randomBytes(3).toString('hex')}`, max_users: members }, { Authorization: `Bearer ${token}` });
+  const res = await postJson(
+    `${url}/api/channels`,
+    { name: `bench-${randomBytes(3).toString('hex')}`, max_users: members },
+    { Authorization: `Bearer ${token}` },
+  );
   if (res.status !== 201) throw new Error(`channel: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data.id;
 }
@@ -273,4 +290,3 @@ function cpuMicros(pid) {
 function quantile(sorted, q) {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
-

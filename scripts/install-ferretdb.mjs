@@ -45,9 +45,7 @@ if (spawnSync('go', ['version']).status !== 0) {
 const started = Date.now();
 console.log(`db:install: building FerretDB ${VERSION} from the Go module proxy (a few minutes the first time)`);
 const scratch = mkdtempSync(join(tmpdir(), 'ferretdb-mod-'));
-const info = JSON.parse(
-  execFileSync('go', ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { cwd: scratch, encoding: 'utf8' }),
-);
+const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { cwd: scratch, encoding: 'utf8' }));
 rmSync(scratch, { recursive: true, force: true });
 
 const src = join(root, '.cache', 'ferretdb-src');

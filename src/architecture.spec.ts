@@ -251,7 +251,8 @@ describe('architecture', () => {
         return why && `a custom provider whose token ${why}`;
       }
       if (isModuleClass(entry)) return undefined; // module re-export
-      if (typeof entry === 'function' && /Service$/.test(entry.name)) return undefined;
+      // A service: a class named *Service, or defined in a `*.service.ts` file (MetricsRecorder, CpuSampler…).
+      if (typeof entry === 'function' && (/Service$/.test(entry.name) || classFiles(entry.name).some((file) => file.endsWith('.service.ts')))) return undefined;
       const common = inCommon(entry);
       if (common && (typeof entry !== 'function' || common.abstract)) return undefined; // port or DI token from src/common
       if (common) return `${tokenName(entry)} is a concrete class from ${common.file}: not a *Service, not a port (abstract class)`;

@@ -1,21 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PASSWORD_RULES } from '../common/validation/password-policy';
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBooleanString,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsBooleanString, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -32,120 +18,193 @@ export class EnvDto {
   @IsString()
   HOST = '0.0.0.0';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(65535)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   WS_PORT?: number;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
   /** Largest accepted JSON request body. */
-  @Transform(toInt) @IsInt() @Min(1024) @Max(10 * 1024 * 1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 100 * 1024;
 
   /** Comma-separated allow-list of browser origins (HTTP, Socket.IO and /ws). */
   @IsString()
   CORS_ORIGINS = 'http://localhost:5175';
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://' })
   MONGODB_URI?: string;
 
-  @IsString() @Matches(/^[A-Za-z0-9_-]{1,63}$/, { message: 'MONGODB_DB must be 1-63 letters, digits, _ or -' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,63}$/, { message: 'MONGODB_DB must be 1-63 letters, digits, _ or -' })
   MONGODB_DB = 'realtime';
 
   @IsString()
   DATA_DIR = './data';
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   FERRETDB_BIN?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   JWT_ACCESS_TTL_S = 900;
 
   /** Lifetime of a session and its refresh tokens. */
-  @Transform(toInt) @IsInt() @Min(60) @Max(365 * 86400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(365 * 86400)
   SESSION_TTL_S = 30 * 86400;
 
-  @Transform(toInt) @IsInt() @Min(10) @Max(15)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(15)
   BCRYPT_COST = 10;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'SERVICE_API_KEY must be at least 16 characters' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'SERVICE_API_KEY must be at least 16 characters' })
   SERVICE_API_KEY?: string;
 
   @IsIn(['open', 'invite'])
   REGISTRATION_MODE: 'open' | 'invite' = 'open';
 
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'ADMIN_USERNAME must be 3-32 characters of A-Z a-z 0-9 _ . -' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'ADMIN_USERNAME must be 3-32 characters of A-Z a-z 0-9 _ . -' })
   ADMIN_USERNAME?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(72)
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(72)
   ADMIN_PASSWORD?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL?: string;
 
   /** Default request budget per client IP and window. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   THROTTLE_TTL_S = 60;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   THROTTLE_LIMIT = 600;
 
   /** Stricter budget for credential routes (login, signup, refresh). */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   AUTH_THROTTLE_LIMIT = 30;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   LOGIN_LOCKOUT_ATTEMPTS = 5;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   LOGIN_LOCKOUT_WINDOW_S = 900;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   LOGIN_LOCKOUT_DURATION_S = 900;
 
-  @Transform(toInt) @IsInt() @Min(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   METRICS_INTERVAL_MS = 5000;
 
-  @Transform(toInt) @IsInt() @Min(10)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
   METRICS_RETENTION_S = 86400;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
 
   /** Alert thresholds (a value at twice the threshold escalates warning to error). */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   ALERT_CPU_PERCENT = 90;
 
   /** p99 event-loop delay over one sampling interval. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   ALERT_EVENT_LOOP_DELAY_MS = 200;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   ALERT_MEMORY_RSS_MB = 1024;
 
   /** Audio packet loss rate, 0..1. */
-  @Transform(toInt) @IsNumber() @Min(0) @Max(1)
+  @Transform(toInt)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
   ALERT_PACKET_LOSS_RATE = 0.05;
 
   /** /health/ready fails above this p99 event-loop delay… */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   READY_EVENT_LOOP_DELAY_MS = 1000;
 
   /** …or above this share of V8's heap size limit in use. */
-  @Transform(toInt) @IsNumber() @Min(0.01) @Max(1)
+  @Transform(toInt)
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
   READY_HEAP_USED_RATIO = 0.95;
 
   @IsBooleanString()
   SWAGGER_ENABLED = 'true';
 
   /** How often voice sockets (/voice, /ws) are pinged to measure their round-trip time. */
-  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   AUDIO_PING_INTERVAL_MS = 2000;
 
   /** Set by validateEnv when JWT_SECRET was generated for this process (development). */

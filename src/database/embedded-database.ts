@@ -80,9 +80,7 @@ export class EmbeddedDatabase {
 
     const failedToStart = new Promise<never>((_, reject) => {
       child.once('error', reject);
-      child.once('exit', (code) =>
-        reject(new Error(`embedded database exited with code ${code}; see ${join(dataDir, 'ferretdb.log')}`)),
-      );
+      child.once('exit', (code) => reject(new Error(`embedded database exited with code ${code}; see ${join(dataDir, 'ferretdb.log')}`)));
     });
     await Promise.race([waitForPort(this.port, this.options.startTimeoutMs ?? 15_000), failedToStart]);
     failedToStart.catch(() => undefined);

@@ -69,7 +69,14 @@ describe('admin operations and server statistics', () => {
   });
 
   it('POST /api/advanced/admin/reset requires {"confirm":"RESET"} exactly', async () => {
-    for (const body of [{}, { confirm: 'reset' }, { confirm: 'RESET ' }, { confirm: ['RESET'] }, { confirm: { $eq: 'RESET' } }, { confirm: 'RESET', extra: 1 }]) {
+    for (const body of [
+      {},
+      { confirm: 'reset' },
+      { confirm: 'RESET ' },
+      { confirm: ['RESET'] },
+      { confirm: { $eq: 'RESET' } },
+      { confirm: 'RESET', extra: 1 },
+    ]) {
       const res = await t.http().post('/api/advanced/admin/reset').set(admin.headers).send(body).expect(400);
       expect(res.body).toMatchObject({ success: false, error_code: 'INVALID_INPUT' });
     }

@@ -23,7 +23,11 @@ describe('advanced APIs (/api/advanced)', () => {
       viewer = await loginAs(t, { username: 'viewer' });
       for (let i = 0; i < 24; i++) {
         const username = `u${String(i).padStart(2, '0')}`;
-        await t.http().post('/api/users').send({ username, display_name: i % 2 ? 'Odd One' : 'Even' }).expect(201);
+        await t
+          .http()
+          .post('/api/users')
+          .send({ username, display_name: i % 2 ? 'Odd One' : 'Even' })
+          .expect(201);
       }
     });
 
@@ -41,7 +45,10 @@ describe('advanced APIs (/api/advanced)', () => {
       expect(last.pagination).toEqual({ current_page: 2, total_pages: 2, total_items: 25, items_per_page: 20, has_next: false, has_previous: true });
       expect(last.data.map((user: { username: string }) => user.username)).toEqual(['u19', 'u20', 'u21', 'u22', 'u23']);
       const past = await page('?page=5&limit=10');
-      expect(past).toEqual({ data: [], pagination: { current_page: 5, total_pages: 3, total_items: 25, items_per_page: 10, has_next: false, has_previous: true } });
+      expect(past).toEqual({
+        data: [],
+        pagination: { current_page: 5, total_pages: 3, total_items: 25, items_per_page: 10, has_next: false, has_previous: true },
+      });
       const all = await page('?limit=100');
       expect(all.data).toHaveLength(25);
       expect(all.pagination).toEqual({ current_page: 1, total_pages: 1, total_items: 25, items_per_page: 100, has_next: false, has_previous: false });
@@ -55,7 +62,7 @@ describe('advanced APIs (/api/advanced)', () => {
       expect(odd.data.every((user: { display_name: string }) => user.display_name === 'Odd One')).toBe(true);
       const literal = await page('?search=.*');
       expect(literal.pagination.total_items).toBe(0);
-      await t.http().post(`/users/${desc.data[2].id}/score`).set({ 'X-API-Key': process.env.SERVICE_API_KEY as string }).send({ increment: 9 }).expect(200);
+      await t.http().post(`/users/${desc.data[2].id}/score`).set({ 'X-API-Key': process.env.SERVICE_API_KEY }).send({ increment: 9 }).expect(200);
       expect((await page('?sort_by=score&order=desc&limit=1')).data[0].username).toBe('u22');
     });
 
@@ -87,7 +94,12 @@ describe('advanced APIs (/api/advanced)', () => {
       const conflict = await t.http().put(`/api/advanced/users/${bob.user.id}`).set(bob.headers).send({ email: 'A@X.IO' }).expect(409);
       expect(conflict.body.error_code).toBe('EMAIL_TAKEN');
       await t.http().put(`/api/advanced/users/${bob.user.id}`).set(bob.headers).send({}).expect(400);
-      await t.http().put(`/api/advanced/users/${bob.user.id}`).set(bob.headers).send({ display_name: { $set: 'x' } }).expect(400);
+      await t
+        .http()
+        .put(`/api/advanced/users/${bob.user.id}`)
+        .set(bob.headers)
+        .send({ display_name: { $set: 'x' } })
+        .expect(400);
       const stored = await t.connection.collection('users').findOne({ _id: bob.user.id as never });
       expect(stored).toMatchObject({ display_name: bob.user.display_name, role: 'user', score: 0, is_active: true, email: null });
     });
@@ -109,7 +121,10 @@ describe('advanced APIs (/api/advanced)', () => {
     it('is for admins only', async () => {
       const [admin, alice] = [await loginAs(t, { role: 'admin' }), await loginAs(t)];
       await t.http().delete(`/api/advanced/users/${alice.user.id}`).set(alice.headers).expect(403);
-      expect((await t.http().delete(`/api/advanced/users/${alice.user.id}`).set(admin.headers).expect(200)).body).toEqual({ success: true, message: 'User deleted' });
+      expect((await t.http().delete(`/api/advanced/users/${alice.user.id}`).set(admin.headers).expect(200)).body).toEqual({
+        success: true,
+        message: 'User deleted',
+      });
       expect(await t.connection.collection('users').countDocuments({ _id: alice.user.id as never })).toBe(0);
       await t.http().delete(`/api/advanced/users/${alice.user.id}`).set(admin.headers).expect(404);
     });

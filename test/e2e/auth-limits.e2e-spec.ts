@@ -48,7 +48,12 @@ describe('per-username login lockout', () => {
       const [lockedGhost, lockedGhostMs] = await timed(() => login('GHOST_USER', DEFAULT_PASSWORD));
       for (const res of [locked, lockedGhost]) {
         expect(res.status).toBe(429);
-        expect(res.body).toMatchObject({ success: false, statusCode: 429, error_code: 'RATE_LIMITED', message: 'Too many failed login attempts; try again later' });
+        expect(res.body).toMatchObject({
+          success: false,
+          statusCode: 429,
+          error_code: 'RATE_LIMITED',
+          message: 'Too many failed login attempts; try again later',
+        });
         expect(Number(res.headers['retry-after'])).toBeGreaterThan(890);
         expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(900);
       }

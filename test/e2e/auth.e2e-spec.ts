@@ -151,13 +151,17 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
       expect(await sessions().countDocuments()).toBe(0);
     });
 
-    it.each([[{}], [{ username: 'dave' }], [{ password: DEFAULT_PASSWORD }], [{ username: 'dave', password: DEFAULT_PASSWORD, token: 'x' }], [{ username: { $ne: null }, password: DEFAULT_PASSWORD }], [{ username: 'dave', password: 12345678 }]])(
-      'answers 400 to %j',
-      async (body) => {
-        const res = await login(body).expect(400);
-        expect(res.body.error_code).toBe('INVALID_INPUT');
-      },
-    );
+    it.each([
+      [{}],
+      [{ username: 'dave' }],
+      [{ password: DEFAULT_PASSWORD }],
+      [{ username: 'dave', password: DEFAULT_PASSWORD, token: 'x' }],
+      [{ username: { $ne: null }, password: DEFAULT_PASSWORD }],
+      [{ username: 'dave', password: 12345678 }],
+    ])('answers 400 to %j', async (body) => {
+      const res = await login(body).expect(400);
+      expect(res.body.error_code).toBe('INVALID_INPUT');
+    });
 
     it('logs in by {token} on the same session with a new access and refresh token', async () => {
       const first = await loginAs(t);
@@ -266,14 +270,21 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
       expect(revoked).toHaveLength(1);
     });
 
-    it.each([[{ refreshToken: 'garbage' }], [{ refreshToken: `3b241101-e2bb-4255-8caf-4136c566a962.${'A'.repeat(43)}` }]])('answers 401 to %j', async (body) => {
-      const res = await t.http().post('/auth/refresh').send(body).expect(401);
-      expect(res.body.error_code).toBe('UNAUTHORIZED');
-    });
+    it.each([[{ refreshToken: 'garbage' }], [{ refreshToken: `3b241101-e2bb-4255-8caf-4136c566a962.${'A'.repeat(43)}` }]])(
+      'answers 401 to %j',
+      async (body) => {
+        const res = await t.http().post('/auth/refresh').send(body).expect(401);
+        expect(res.body.error_code).toBe('UNAUTHORIZED');
+      },
+    );
 
     it('answers 400 to a missing or non-string token', async () => {
       await t.http().post('/auth/refresh').send({}).expect(400);
-      await t.http().post('/auth/refresh').send({ refreshToken: { $ne: null } }).expect(400);
+      await t
+        .http()
+        .post('/auth/refresh')
+        .send({ refreshToken: { $ne: null } })
+        .expect(400);
     });
   });
 
@@ -400,7 +411,7 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
     });
   });
 
-  it('never answers a password, a hash or another session\'s token', async () => {
+  it("never answers a password, a hash or another session's token", async () => {
     const a = await loginAs(t, { role: 'admin' });
     const b = await loginAs(t);
     const bodies = [

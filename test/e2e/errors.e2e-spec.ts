@@ -51,19 +51,31 @@ describe('error format and hostile input', () => {
 
   it('refuses operator objects where strings belong', async () => {
     await t.http().post('/users').send({ username: 'mallory', password: 'Sup3r!secret' }).expect(201);
-    const res = await t.http().post('/users').send({ username: { $gt: '' }, password: { $ne: null } }).expect(400);
+    const res = await t
+      .http()
+      .post('/users')
+      .send({ username: { $gt: '' }, password: { $ne: null } })
+      .expect(400);
     expect(res.body.error_code).toBe('INVALID_INPUT');
     expect(res.body.details.map((detail: { field: string }) => detail.field)).toEqual(expect.arrayContaining(['username', 'password']));
     expect(await usersInDb()).toBe(1);
   });
 
   it('refuses wrong types', async () => {
-    const res = await t.http().post('/users').send({ username: ['a', 'b'], password: 12345678 }).expect(400);
+    const res = await t
+      .http()
+      .post('/users')
+      .send({ username: ['a', 'b'], password: 12345678 })
+      .expect(400);
     expect(res.body.error_code).toBe('INVALID_INPUT');
   });
 
   it('answers an oversized body with 413 and stores nothing', async () => {
-    const res = await t.http().post('/users').send({ username: 'big', password: 'Sup3r!secret', display_name: 'x'.repeat(8000) }).expect(413);
+    const res = await t
+      .http()
+      .post('/users')
+      .send({ username: 'big', password: 'Sup3r!secret', display_name: 'x'.repeat(8000) })
+      .expect(413);
     expect(res.body).toMatchObject({ success: false, statusCode: 413, error_code: 'PAYLOAD_TOO_LARGE' });
     expect(await usersInDb()).toBe(0);
   });

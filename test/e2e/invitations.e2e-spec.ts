@@ -23,7 +23,10 @@ describe('invitations and invite-only registration', () => {
   const users = () => t.connection.collection('users');
   const generate = (body: Record<string, unknown> = {}) => t.http().post('/admin/invitations/generate').set(admin.headers).send(body);
   const signup = (username: string, invitationCode?: string) =>
-    t.http().post('/auth/signup').send({ username, email: `${username}@example.com`, password: DEFAULT_PASSWORD, invitationCode });
+    t
+      .http()
+      .post('/auth/signup')
+      .send({ username, email: `${username}@example.com`, password: DEFAULT_PASSWORD, invitationCode });
 
   /** In invite mode the helper's open registration is closed: seed the admin through an invitation made in the database. */
   async function loginAsAdmin(): Promise<LoggedIn> {
@@ -77,21 +80,30 @@ describe('invitations and invite-only registration', () => {
     expect(await invitations().findOne({ code: res.body.invitation.code })).toMatchObject({ max_uses: 1, uses: 0, remaining_uses: 1 });
   });
 
-  it.each([[{ maxUses: 0 }], [{ maxUses: 1.5 }], [{ maxUses: '3' }], [{ expiresInHours: 0 }], [{ expiresInHours: 9000 }], [{ note: 'x'.repeat(201) }], [{ uses: 5 }]])(
-    'refuses %j',
-    async (body) => {
-      const res = await generate(body).expect(400);
-      expect(res.body.error_code).toBe('INVALID_INPUT');
-      expect(await invitations().countDocuments()).toBe(0);
-    },
-  );
+  it.each([
+    [{ maxUses: 0 }],
+    [{ maxUses: 1.5 }],
+    [{ maxUses: '3' }],
+    [{ expiresInHours: 0 }],
+    [{ expiresInHours: 9000 }],
+    [{ note: 'x'.repeat(201) }],
+    [{ uses: 5 }],
+  ])('refuses %j', async (body) => {
+    const res = await generate(body).expect(400);
+    expect(res.body.error_code).toBe('INVALID_INPUT');
+    expect(await invitations().countDocuments()).toBe(0);
+  });
 
   it('keeps the admin routes to admins: 403 for a user and the service key, 401 for nobody', async () => {
     const code = (await generate().expect(201)).body.invitation.code;
     const user = await signup('plain', code).expect(201);
     const plain = await t.http().post('/auth/login').send({ username: user.body.user.username, password: DEFAULT_PASSWORD }).expect(200);
     const userHeaders = { Authorization: `Bearer ${plain.body.accessToken}` };
-    for (const [method, path] of [['post', '/admin/invitations/generate'], ['get', '/admin/invitations'], ['delete', `/admin/invitations/${code}`]] as const) {
+    for (const [method, path] of [
+      ['post', '/admin/invitations/generate'],
+      ['get', '/admin/invitations'],
+      ['delete', `/admin/invitations/${code}`],
+    ] as const) {
       await t.http()[method](path).set(userHeaders).expect(403);
       await t.http()[method](path).set(SERVICE_KEY_HEADERS).expect(403);
       await t.http()[method](path).expect(401);
@@ -116,9 +128,15 @@ describe('invitations and invite-only registration', () => {
     await t.http().post('/api/users').send({ username: 'viaapi', display_name: 'Via Api', invitationCode: code }).expect(201);
     await signup('onetoomany', code).expect(403);
     expect(await invitations().findOne({ code })).toMatchObject({ uses: 3, remaining_uses: 0, used_by: ['viasignup', 'viausers', 'viaapi'] });
-    expect((await users().find({}, { projection: { username: 1 } }).toArray()).map((user) => user.username).sort()).toEqual(
-      ['root', 'viaapi', 'viasignup', 'viausers'],
-    );
+    expect(
+      (
+        await users()
+          .find({}, { projection: { username: 1 } })
+          .toArray()
+      )
+        .map((user) => user.username)
+        .sort(),
+    ).toEqual(['root', 'viaapi', 'viasignup', 'viausers']);
   });
 
   it('gives exactly one account for 10 parallel signups with a 1-use code', async () => {
@@ -155,10 +173,20 @@ describe('invitations and invite-only registration', () => {
       expect((await signup(`try${code.slice(0, 4)}`, code).expect(403)).body.error_code).toBe('INVITATION_INVALID');
     }
     const list = async (status?: string) =>
-      (await t.http().get('/admin/invitations').query(status ? { status } : {}).set(admin.headers).expect(200)).body.invitations.map(
-        (invitation: { code: string; status: string }) => [invitation.code, invitation.status],
-      );
-    expect(await list()).toEqual([[active, 'active'], [used, 'used'], [revokedCode, 'revoked'], [expired, 'expired']]);
+      (
+        await t
+          .http()
+          .get('/admin/invitations')
+          .query(status ? { status } : {})
+          .set(admin.headers)
+          .expect(200)
+      ).body.invitations.map((invitation: { code: string; status: string }) => [invitation.code, invitation.status]);
+    expect(await list()).toEqual([
+      [active, 'active'],
+      [used, 'used'],
+      [revokedCode, 'revoked'],
+      [expired, 'expired'],
+    ]);
     expect(await list('active')).toEqual([[active, 'active']]);
     expect(await list('used')).toEqual([[used, 'used']]);
     expect(await list('expired')).toEqual([[expired, 'expired']]);

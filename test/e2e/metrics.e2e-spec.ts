@@ -54,7 +54,13 @@ describe('metrics API', () => {
           jitter_ms: null,
           active_streams: 0,
         },
-        performance_metrics: { cpu_usage_percent: num, memory_usage_mb: num, thread_pool_utilization: num, heap_used_mb: num, event_loop_delay_ms: res.body.data.performance_metrics.event_loop_delay_ms },
+        performance_metrics: {
+          cpu_usage_percent: num,
+          memory_usage_mb: num,
+          thread_pool_utilization: num,
+          heap_used_mb: num,
+          event_loop_delay_ms: res.body.data.performance_metrics.event_loop_delay_ms,
+        },
         network_metrics: {
           packets_received_per_second: 0,
           packets_sent_per_second: 0,
@@ -113,7 +119,12 @@ describe('metrics API', () => {
       uptime_seconds: num,
       active_alerts: num,
       components: {
-        performance: { score: num, status: expect.any(String), metrics: expect.any(Object), thresholds: { cpu_usage_percent: 90, event_loop_delay_p99_ms: 150 } },
+        performance: {
+          score: num,
+          status: expect.any(String),
+          metrics: expect.any(Object),
+          thresholds: { cpu_usage_percent: 90, event_loop_delay_p99_ms: 150 },
+        },
         memory: { score: num, status: expect.any(String), metrics: expect.any(Object), thresholds: { memory_rss_mb: 1024 } },
         audio: {
           score: null,
@@ -133,9 +144,23 @@ describe('metrics API', () => {
     const res = await t.http().get('/api/metrics/summary').expect(200);
     expect(Object.keys(res.body.data).sort()).toEqual(
       [
-        'timestamp', 'uptime_seconds', 'overall_health_score', 'cpu_usage_percent', 'memory_usage_mb', 'event_loop_delay_ms',
-        'connection_count', 'connected_users', 'active_channels', 'active_users', 'packets_received_per_second',
-        'packets_sent_per_second', 'average_latency_ms', 'packet_loss_percentage', 'audio_quality_score', 'database_up', 'active_alerts',
+        'timestamp',
+        'uptime_seconds',
+        'overall_health_score',
+        'cpu_usage_percent',
+        'memory_usage_mb',
+        'event_loop_delay_ms',
+        'connection_count',
+        'connected_users',
+        'active_channels',
+        'active_users',
+        'packets_received_per_second',
+        'packets_sent_per_second',
+        'average_latency_ms',
+        'packet_loss_percentage',
+        'audio_quality_score',
+        'database_up',
+        'active_alerts',
       ].sort(),
     );
     for (const value of Object.values(res.body.data)) expect(typeof value === 'object' && value !== null).toBe(false);
@@ -155,7 +180,17 @@ describe('metrics API', () => {
   });
 
   it('refuses bad query values with 400 INVALID_INPUT', async () => {
-    for (const query of ['history?limit=abc', 'history?limit=0', 'history?period=-5', 'history?foo=1', 'alerts?severity=fatal', 'alerts?component=disk', 'alerts?limit=99999', 'alerts?active=maybe', 'history?limit[$gt]=1']) {
+    for (const query of [
+      'history?limit=abc',
+      'history?limit=0',
+      'history?period=-5',
+      'history?foo=1',
+      'alerts?severity=fatal',
+      'alerts?component=disk',
+      'alerts?limit=99999',
+      'alerts?active=maybe',
+      'history?limit[$gt]=1',
+    ]) {
       const res = await t.http().get(`/api/metrics/${query}`).expect(400);
       expect(res.body).toMatchObject({ success: false, error_code: 'INVALID_INPUT' });
     }
@@ -249,7 +284,9 @@ describe('GET /metrics (Prometheus)', () => {
     expect(family(after, 'http_requests_total').metrics.some((m) => m.labels?.route?.includes('12345'))).toBe(false);
     // The parser folds labelled histograms into one sample, so the histogram's count is read from its text line.
     const text = (await t.http().get('/metrics').expect(200)).text;
-    const countLine = text.split('\n').find((line) => line.startsWith('http_request_duration_seconds_count{method="GET",route="/api/metrics/component/:component",status="200"}'));
+    const countLine = text
+      .split('\n')
+      .find((line) => line.startsWith('http_request_duration_seconds_count{method="GET",route="/api/metrics/component/:component",status="200"}'));
     expect(Number(countLine?.split(' ').pop())).toBe(before + 2);
   });
 
@@ -267,7 +304,9 @@ describe('GET /metrics (Prometheus)', () => {
     const after = await scrape();
     expect(counter(after, 'socket_connections', { namespace: '/voice' }) - counter(before, 'socket_connections', { namespace: '/voice' })).toBe(1);
     expect(counter(after, 'socket_connections_total', { namespace: '/voice' }) - counter(before, 'socket_connections_total', { namespace: '/voice' })).toBe(2);
-    expect(counter(after, 'socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(counter(before, 'socket_events_total', { namespace: '/voice', event: 'AudioData' }) + 1);
+    expect(counter(after, 'socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(
+      counter(before, 'socket_events_total', { namespace: '/voice', event: 'AudioData' }) + 1,
+    );
     expect(counter(after, 'audio_packets_total', { direction: 'in' }) - counter(before, 'audio_packets_total', { direction: 'in' })).toBe(1);
     expect(counter(after, 'audio_packets_total', { direction: 'out' }) - counter(before, 'audio_packets_total', { direction: 'out' })).toBe(3);
     expect(counter(after, 'audio_bytes_total', { direction: 'out' }) - counter(before, 'audio_bytes_total', { direction: 'out' })).toBe(600);
@@ -288,7 +327,11 @@ describe('auth and rate-limit counters', () => {
   it('count logins by result and throttler refusals from real traffic', async () => {
     const before = parsePrometheusTextFormat((await t.http().get('/metrics').expect(200)).text);
     const { user, password } = await loginAs(t);
-    await t.http().post('/auth/login').send({ username: user.username, password: `${password}x` }).expect(403);
+    await t
+      .http()
+      .post('/auth/login')
+      .send({ username: user.username, password: `${password}x` })
+      .expect(403);
     // Spend the rest of the credential-route budget (3) until the throttler refuses once.
     let succeeded = 1;
     for (let i = 0; i < 5; i++) {
@@ -344,7 +387,8 @@ describe('process CPU: one sampler behind every route', () => {
     const current = (await t.http().get('/api/metrics/current').expect(200)).body.data.performance_metrics.cpu_usage_percent;
     expect(current).toBeGreaterThan(0);
     const server = (await t.http().get('/api/advanced/statistics/server').set(headers).expect(200)).body.system_stats.cpu_usage_percent;
-    const perChannel = (await t.http().get(`/api/advanced/channels/${channel.id}/statistics`).set(headers).expect(200)).body.performance_stats.cpu_usage_percent;
+    const perChannel = (await t.http().get(`/api/advanced/channels/${channel.id}/statistics`).set(headers).expect(200)).body.performance_stats
+      .cpu_usage_percent;
     expect({ server, perChannel }).toEqual({ server: current, perChannel: current });
   });
 });

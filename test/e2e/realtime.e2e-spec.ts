@@ -144,7 +144,7 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
   });
 
   describe('register', () => {
-    it('acknowledges one\'s own id, as a string or {userId}', async () => {
+    it("acknowledges one's own id, as a string or {userId}", async () => {
       const alice = await loginAs(t);
       const { socket } = await online(alice);
       expect(await emitWithAck(socket, 'register', alice.user.id)).toEqual({ ok: true, userId: alice.user.id });
@@ -202,7 +202,13 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
       const bob = await loginAs(t);
       for (const id of [bob.user.id, '00000000-0000-4000-8000-000000000000']) {
         const res = await t.http().post(`/api/users/${id}/message`).set(alice.headers).send({ message: 'hi' }).expect(404);
-        expect(res.body).toMatchObject({ success: false, statusCode: 404, error_code: 'USER_NOT_CONNECTED', message: 'User not connected', error: 'User not connected' });
+        expect(res.body).toMatchObject({
+          success: false,
+          statusCode: 404,
+          error_code: 'USER_NOT_CONNECTED',
+          message: 'User not connected',
+          error: 'User not connected',
+        });
       }
     });
 
@@ -216,7 +222,9 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
         const res = await t.http().post(url).set(alice.headers).send(body).expect(400);
         expect(res.body.error_code).toBe('INVALID_INPUT');
       }
-      expect((await t.http().post('/api/users/not-a-uuid/message').set(alice.headers).send({ message: 'x' }).expect(400)).body.error_code).toBe('INVALID_INPUT');
+      expect((await t.http().post('/api/users/not-a-uuid/message').set(alice.headers).send({ message: 'x' }).expect(400)).body.error_code).toBe(
+        'INVALID_INPUT',
+      );
       expect((await t.http().post(url).send({ message: 'x' }).expect(401)).body.error_code).toBe('UNAUTHORIZED');
       await nothing;
     });
@@ -282,7 +290,7 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
   });
 
   describe('session revocation', () => {
-    it('disconnects that session\'s sockets at once and refuses its credentials afterwards', async () => {
+    it("disconnects that session's sockets at once and refuses its credentials afterwards", async () => {
       const alice = await loginAs(t);
       const second = await t.http().post('/auth/login').send({ username: alice.user.username, password: alice.password }).expect(200);
 

@@ -32,7 +32,7 @@ class Peer {
     });
     socket.on('iceCandidate', ({ candidate }: { candidate: Record<string, unknown> }) => {
       this.received += 1;
-      if (this.remoteSet) void this.pc.addIceCandidate(candidate as never);
+      if (this.remoteSet) void this.pc.addIceCandidate(candidate);
       else this.pending.push(candidate);
     });
   }
@@ -59,7 +59,7 @@ class Peer {
   async setRemote(description: Signal): Promise<void> {
     await this.pc.setRemoteDescription(description);
     this.remoteSet = true;
-    for (const candidate of this.pending.splice(0)) await this.pc.addIceCandidate(candidate as never);
+    for (const candidate of this.pending.splice(0)) await this.pc.addIceCandidate(candidate);
   }
 }
 

@@ -71,7 +71,10 @@ describe('signaling (WebRTC events on namespace /)', () => {
       error_code: 'PERMISSION_DENIED',
       message: 'No incoming call from this user',
     });
-    expect(await emitWithAck(c, 'iceCandidate', { targetUserId: alice.user.id, candidate: CANDIDATE })).toMatchObject({ ok: false, error_code: 'PERMISSION_DENIED' });
+    expect(await emitWithAck(c, 'iceCandidate', { targetUserId: alice.user.id, candidate: CANDIDATE })).toMatchObject({
+      ok: false,
+      error_code: 'PERMISSION_DENIED',
+    });
     expect(await emitWithAck(c, 'endCall', { targetUserId: bob.user.id })).toMatchObject({ ok: false, error_code: 'PERMISSION_DENIED' });
     expect(await emitWithAck(a, 'answerCall', { targetUserId: bob.user.id, signalData: ANSWER })).toMatchObject({ ok: false, error_code: 'PERMISSION_DENIED' });
     await undisturbed;

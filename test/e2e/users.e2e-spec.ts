@@ -172,9 +172,7 @@ describe('users (/users and /api/users routes)', () => {
       expect(results.every((res) => res.status === 200)).toBe(true);
       const [stored] = await usersInDb();
       expect(stored.score).toBe(150);
-      expect(results.map((res) => res.body.score).sort((x: number, y: number) => x - y)).toEqual(
-        Array.from({ length: 50 }, (_, i) => 3 * (i + 1)),
-      );
+      expect(results.map((res) => res.body.score).sort((x: number, y: number) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => 3 * (i + 1)));
     });
 
     it.each([[{ increment: 1.5 }], [{ increment: '5' }], [{}], [{ increment: 1, extra: true }], [{ increment: { $gt: 0 } }]])(
@@ -187,12 +185,7 @@ describe('users (/users and /api/users routes)', () => {
     );
 
     it('answers 404 for an unknown user', async () => {
-      const res = await t
-        .http()
-        .post('/users/3b241101-e2bb-4255-8caf-4136c566a962/score')
-        .set(SERVICE_KEY_HEADERS)
-        .send({ increment: 1 })
-        .expect(404);
+      const res = await t.http().post('/users/3b241101-e2bb-4255-8caf-4136c566a962/score').set(SERVICE_KEY_HEADERS).send({ increment: 1 }).expect(404);
       expect(res.body.error_code).toBe('USER_NOT_FOUND');
     });
 
@@ -212,7 +205,11 @@ describe('users (/users and /api/users routes)', () => {
 
     it('ranks the leaderboard by score and honours limit', async () => {
       const viewer = await loginAs(t, { username: 'viewer' });
-      for (const [username, score] of [['low', 1], ['high', 30], ['mid', 10]] as const) {
+      for (const [username, score] of [
+        ['low', 1],
+        ['high', 30],
+        ['mid', 10],
+      ] as const) {
         const user = (await create({ username, password: PASSWORD }).expect(201)).body;
         await t.http().post(`/users/${user.id}/score`).set(SERVICE_KEY_HEADERS).send({ increment: score }).expect(200);
       }

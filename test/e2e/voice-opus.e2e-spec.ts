@@ -30,11 +30,19 @@ function toInt16(buffers: Buffer[]): Int16Array {
 /** Pearson correlation of `a` against `b` shifted by `lag` samples. */
 function correlation(a: Int16Array, b: Int16Array, lag: number): number {
   const n = Math.min(a.length, b.length - lag);
-  let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  let sa = 0,
+    sb = 0,
+    saa = 0,
+    sbb = 0,
+    sab = 0;
   for (let i = 0; i < n; i++) {
     const x = a[i];
     const y = b[i + lag];
-    sa += x; sb += y; saa += x * x; sbb += y * y; sab += x * y;
+    sa += x;
+    sb += y;
+    saa += x * x;
+    sbb += y * y;
+    sab += x * y;
   }
   const cov = sab - (sa * sb) / n;
   return cov / Math.sqrt((saa - (sa * sa) / n) * (sbb - (sb * sb) / n));

@@ -249,7 +249,7 @@ describe('/voice namespace', () => {
           packet_loss_rate: 0.1,
           audio_quality_score: result.audio_quality_score,
           jitter_ms: null,
-          },
+        },
         performance_stats: {
           cpu_usage_percent: expect.any(Number),
           memory_usage_mb: expect.any(Number),

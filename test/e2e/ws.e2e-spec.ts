@@ -159,7 +159,7 @@ describe('plain WebSocket /ws', () => {
     const client = await ws(user);
     const created = await t.http().post('/users').send({ username: 'newcomer', password: 'Sup3r!secret' }).expect(201);
     expect(await client.next('user_created')).toEqual({ type: 'user_created', user: created.body });
-    await t.http().post(`/users/${created.body.id}/score`).set({ 'X-API-Key': process.env.SERVICE_API_KEY as string }).send({ increment: 5 }).expect(200);
+    await t.http().post(`/users/${created.body.id}/score`).set({ 'X-API-Key': process.env.SERVICE_API_KEY }).send({ increment: 5 }).expect(200);
     expect(await client.next('UPDATE_SCORE')).toEqual({ type: 'UPDATE_SCORE', id: created.body.id, username: 'newcomer', score: 5, increment: 5 });
     await t.http().post('/auth/logout').set(user.headers).expect(200);
     expect((await client.closed).code).toBe(1008);

@@ -26,12 +26,7 @@ export function connectAs(url: string, token: string | null, namespace = '/', op
   return connectRecording(url, token, namespace, options).then(({ socket }) => socket);
 }
 
-export function connectRecording(
-  url: string,
-  token: string | null,
-  namespace = '/',
-  options: ConnectOptions = {},
-): Promise<ConnectedClient> {
+export function connectRecording(url: string, token: string | null, namespace = '/', options: ConnectOptions = {}): Promise<ConnectedClient> {
   const socket = io(`${url}${namespace === '/' ? '' : namespace}`, {
     forceNew: true,
     reconnection: false,
@@ -71,11 +66,9 @@ export async function connectError(url: string, token: string | null, namespace 
 
 /** The next payload of `event`; rejects after `ms`. */
 export function waitFor<T = unknown>(socket: ClientSocket, event: string, ms = 2000): Promise<T> {
-  return withTimeout(
-    new Promise<T>((resolve) => socket.once(event, (payload: T) => resolve(payload))),
-    ms,
-    `no ${event} event within ${ms} ms`,
-  ).finally(() => socket.off(event));
+  return withTimeout(new Promise<T>((resolve) => socket.once(event, (payload: T) => resolve(payload))), ms, `no ${event} event within ${ms} ms`).finally(() =>
+    socket.off(event),
+  );
 }
 
 /** The next `n` payloads of `event`, in order. */

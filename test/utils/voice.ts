@@ -12,7 +12,11 @@ export interface ChannelBody {
 
 /** Creates a channel through `POST /api/channels` and returns its public JSON. */
 export async function createChannel(t: TestApp, headers: { Authorization: string }, body: ChannelBody = {}) {
-  const res = await t.http().post('/api/channels').set(headers).send({ name: 'General', ...body });
+  const res = await t
+    .http()
+    .post('/api/channels')
+    .set(headers)
+    .send({ name: 'General', ...body });
   if (res.status !== 201) throw new Error(`createChannel: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as { id: string; name: string; max_users: number; is_private: boolean };
 }
@@ -44,10 +48,14 @@ export class WsTestClient {
 
   /** Removes and returns the first queued text frame of this type, waiting up to `ms`. */
   async next(type: string, ms = 2000): Promise<WsMessage> {
-    return this.take(() => {
-      const index = this.texts.findIndex((message) => message.type === type);
-      return index < 0 ? undefined : this.texts.splice(index, 1)[0];
-    }, ms, `no ${type} frame within ${ms} ms`);
+    return this.take(
+      () => {
+        const index = this.texts.findIndex((message) => message.type === type);
+        return index < 0 ? undefined : this.texts.splice(index, 1)[0];
+      },
+      ms,
+      `no ${type} frame within ${ms} ms`,
+    );
   }
 
   /** Waits until `n` binary frames are queued; removes and returns them. */
@@ -84,7 +92,9 @@ export function connectWs(t: TestApp, token: string | null, headers: Record<stri
     ws.once('unexpected-response', (_, response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode, body: JSON.parse(body || '{}') })));
+      response.on('end', () =>
+        reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode, body: JSON.parse(body || '{}') })),
+      );
     });
     ws.once('error', (error) => reject(error));
   });

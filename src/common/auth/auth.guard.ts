@@ -57,11 +57,16 @@ export class AuthGuard implements CanActivate {
   private authenticate(request: Request, response: Response): Promise<Principal> {
     return new Promise((resolve, reject) => {
       const verdict = (error: unknown, principal: Principal | false, info: unknown) => {
-        if (error) reject(error);
+        if (error) reject(error instanceof Error ? error : new Error('Authentication failed', { cause: error }));
         else if (!principal) reject(refusalOf(info));
         else resolve(principal);
       };
-      this.passport.authenticate(AUTH_STRATEGY_ORDER, { session: false }, verdict)(request, response, reject);
+      const middleware = this.passport.authenticate(AUTH_STRATEGY_ORDER, { session: false }, verdict) as (
+        request: Request,
+        response: Response,
+        next: (error: Error) => void,
+      ) => void;
+      middleware(request, response, reject);
     });
   }
 

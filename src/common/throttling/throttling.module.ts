@@ -30,8 +30,7 @@ import { CREDENTIAL_ROUTE } from './credential-route.decorator';
               name: 'auth',
               ttl,
               limit: config.get('AUTH_THROTTLE_LIMIT', { infer: true }),
-              skipIf: (context) =>
-                !Reflect.getMetadata(CREDENTIAL_ROUTE, context.getHandler()) && !Reflect.getMetadata(CREDENTIAL_ROUTE, context.getClass()),
+              skipIf: (context) => !Reflect.getMetadata(CREDENTIAL_ROUTE, context.getHandler()) && !Reflect.getMetadata(CREDENTIAL_ROUTE, context.getClass()),
             },
           ],
         };

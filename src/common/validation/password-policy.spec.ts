@@ -11,8 +11,7 @@ class Subject {
   }
 }
 
-const failedRules = (password: string) =>
-  validateSync(new Subject(password)).flatMap((error) => Object.keys(error.constraints ?? {}));
+const failedRules = (password: string) => validateSync(new Subject(password)).flatMap((error) => Object.keys(error.constraints ?? {}));
 
 describe('password policy', () => {
   it('accepts a password meeting every rule, including non-ASCII letters', () => {

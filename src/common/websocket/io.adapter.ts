@@ -42,7 +42,7 @@ export class AppIoAdapter extends IoAdapter {
         callback(null, !origin || allowed.has(origin));
       },
     };
-    const server: Server = super.createIOServer(port, settings);
+    const server = super.createIOServer(port, settings) as Server;
 
     const { use } = this.app.get(SocketAuthMiddleware);
     const metrics = this.socketMetrics();
@@ -84,16 +84,19 @@ export class AppIoAdapter extends IoAdapter {
     for (const { message, callback, isAckHandledManually } of handlers) {
       socket.on(message as string, (...args: unknown[]) => {
         metrics.socketEvent(namespace, message as string);
-        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
+        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]) as { data: unknown; ack?: unknown };
         const respond = (response: unknown) => {
           if (response === null || response === undefined) return;
           const emitted = response as { event?: string; data?: unknown };
           if (emitted.event) socket.emit(emitted.event, emitted.data);
-          else if (!isAckHandledManually && typeof ack === 'function') ack(response);
+          else if (!isAckHandledManually && typeof ack === 'function') (ack as (response: unknown) => void)(response);
         };
-        Promise.resolve(callback(data, ack)).then(
-          (result: unknown) => (isObservable(result) ? result.subscribe(respond) : respond(result)),
-          (error: unknown) => this.logger.error({ err: error, event: message }, 'socket event handler failed'),
+        Promise.resolve(callback(data, ack) as unknown).then(
+          (result: unknown) => {
+            if (isObservable(result)) result.subscribe(respond);
+            else respond(result);
+          },
+          (error: unknown) => this.logger.error({ err: error, event: message as string }, 'socket event handler failed'),
         );
       });
     }

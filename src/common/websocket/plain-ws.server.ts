@@ -48,7 +48,7 @@ export interface PlainWsProtocol {
   /** A binary frame's first byte → the event it carries (its name in the metrics), for the frames this protocol answers. */
   readonly binaryTypes?: ReadonlyMap<number, string>;
   opened(client: PlainWsClient): void;
-  closed(client: PlainWsClient): Promise<void> | void;
+  closed(client: PlainWsClient): Promise<void>;
   /** `arrival` is performance.now() when the frame arrived. A thrown error is sent to the client as an Error frame. */
   message(client: PlainWsClient, type: string, message: Record<string, unknown>, arrival: number): Promise<void> | void;
   binary?(client: PlainWsClient, frame: Buffer, arrival: number): void;

@@ -8,7 +8,7 @@ import { Injectable, Logger } from '@nestjs/common';
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PushEventMap {}
 
-export type PushEvent = keyof PushEventMap & string;
+export type PushEvent = Extract<keyof PushEventMap, string>;
 
 /**
  * One way of reaching connected clients (Socket.IO namespace `/`, the plain

@@ -9,10 +9,12 @@ export interface SocketData {
 }
 
 /** A socket that passed the handshake: `socket.data.principal` is set. */
-export type AuthenticatedSocket<
-  ListenEvents extends object = DefaultEventsMap,
-  EmitEvents extends object = DefaultEventsMap,
-> = Socket<ListenEvents, EmitEvents, DefaultEventsMap, SocketData>;
+export type AuthenticatedSocket<ListenEvents extends object = DefaultEventsMap, EmitEvents extends object = DefaultEventsMap> = Socket<
+  ListenEvents,
+  EmitEvents,
+  DefaultEventsMap,
+  SocketData
+>;
 
 /** Every socket of a user joins this room, on every namespace. */
 export const userRoom = (userId: string): string => `user:${userId}`;

@@ -14,7 +14,7 @@ export class AudioConfigRepository {
   /** The stored overrides (possibly partial, from an older version), or null. */
   async load(): Promise<Partial<AudioConfig> | null> {
     const stored = await this.settings.findById(AUDIO_CONFIG_ID).lean<Setting>().exec();
-    return stored ? (stored.value as Partial<AudioConfig>) : null;
+    return stored ? stored.value : null;
   }
 
   /**
@@ -32,7 +32,7 @@ export class AudioConfigRepository {
       .findOneAndUpdate({ _id: AUDIO_CONFIG_ID }, { $set: set, $setOnInsert: onInsert }, { upsert: true, new: true })
       .lean<Setting>()
       .exec();
-    return updated!.value as Partial<AudioConfig>;
+    return updated.value;
   }
 
   async replace(config: Readonly<AudioConfig>): Promise<void> {

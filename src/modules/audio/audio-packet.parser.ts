@@ -37,7 +37,7 @@ export function parseAudioData(payload: unknown, userId: string): { packet: Audi
     throw invalid('timestamp must be a non-negative number (ms)');
   }
   return {
-    packet: { channelId, userId, data, seq: seq == null ? -1 : (seq as number), timestamp: timestamp == null ? Number.NaN : (timestamp as number) },
+    packet: { channelId, userId, data, seq: seq == null ? -1 : (seq as number), timestamp: timestamp == null ? Number.NaN : timestamp },
     bytes,
   };
 }

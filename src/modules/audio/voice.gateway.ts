@@ -1,13 +1,5 @@
 import { OnModuleDestroy, UseFilters, UsePipes } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  OnGatewayConnection,
-  OnGatewayDisconnect,
-  OnGatewayInit,
-  SubscribeMessage,
-  WebSocketGateway,
-} from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { performance } from 'node:perf_hooks';
 import type { AuthenticatedSocket } from '../../common/websocket/socket.types';
 import { ackOk, AckCallback, replyError } from '../../common/websocket/ws-ack';

@@ -54,7 +54,10 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.metricsSources.registerAudioSource(() => this.audioSnapshot());
     const pingEvery = this.config.get('AUDIO_PING_INTERVAL_MS', { infer: true });
-    this.timers.push(setInterval(() => this.pingAll(), pingEvery), setInterval(() => this.flushUserStats(), USER_STATS_FLUSH_MS));
+    this.timers.push(
+      setInterval(() => this.pingAll(), pingEvery),
+      setInterval(() => this.flushUserStats(), USER_STATS_FLUSH_MS),
+    );
     for (const timer of this.timers) timer.unref();
   }
 

@@ -14,7 +14,7 @@ export const ACCESS_TOKEN_ALGORITHM = 'HS256';
  * catches the failure on every verify (~1 ms each under load).
  */
 export function accessTokenKey(config: ConfigService<Env, true>): KeyObject {
-  return createSecretKey(Buffer.from(config.get('JWT_SECRET', { infer: true }) as string, 'utf8'));
+  return createSecretKey(Buffer.from(config.get<string>('JWT_SECRET'), 'utf8'));
 }
 
 /** Claims of an access JWT (HS256). */

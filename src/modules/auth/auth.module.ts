@@ -26,9 +26,9 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
 
 /**
  * Global: the HTTP guard, the socket handshake and the /ws upgrade of every module
- * authenticate through its Authenticator (and the guard checks API keys with
- * ServiceKeyVerifier). Sessions, tokens and caches stay inside; accounts are
- * reached through UsersService only.
+ * authenticate through its Authenticator (the guard's service-key strategy checks
+ * API keys with ServiceKeyVerifier). Sessions, tokens and caches stay inside;
+ * accounts are reached through UsersService only.
  */
 @Global()
 @Module({
@@ -62,6 +62,6 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
     ServiceKeyStrategy,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [Authenticator, ServiceKeyVerifier],
+  exports: [Authenticator],
 })
 export class AuthModule {}

@@ -50,7 +50,7 @@ describe('SessionCache and SessionRevocations', () => {
     expect(revocations.isRevoked('s1')).toBe(false);
   });
 
-  it('evicts every session of a user and no one else\'s', () => {
+  it("evicts every session of a user and no one else's", () => {
     cache.set(entry('a1', 'alice', now));
     cache.set(entry('a2', 'alice', now));
     cache.set(entry('b1', 'bob', now));

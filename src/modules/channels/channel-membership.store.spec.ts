@@ -26,7 +26,13 @@ describe('InMemoryChannelMembershipStore', () => {
     await store.join('b', 'u1', 'k1', 5);
     await store.join('b', 'u2', 'k2', 5);
     expect(await store.channelsOf('u1')).toEqual(['a', 'b']);
-    expect(await store.counts(['a', 'b', 'z'])).toEqual(new Map([['a', 1], ['b', 2], ['z', 0]]));
+    expect(await store.counts(['a', 'b', 'z'])).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+        ['z', 0],
+      ]),
+    );
     expect(await store.removeChannel('b')).toEqual(['u1', 'u2']);
     expect(await store.channelsOf('u1')).toEqual(['a']);
     expect(await store.clear()).toBe(1);

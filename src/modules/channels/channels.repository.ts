@@ -18,8 +18,8 @@ export interface ChannelFilter {
   /** Case-insensitive substring of the name. */
   name?: string;
   channel_type?: ChannelType;
-  /** All private channels (admin), or only those this user owns or was admitted to. */
-  privateVisibleTo: 'all' | string;
+  /** All private channels (admin: 'all'), or only those this user (id) owns or was admitted to. */
+  privateVisibleTo: string;
 }
 
 /** Listing queries are bounded: sorting happens in the database's memory on FerretDB. */

@@ -21,11 +21,7 @@ export function generateInvitationCode(): string {
  * Undefined when it cannot be a code.
  */
 export function normalizeInvitationCode(input: string): string | undefined {
-  const symbols = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const symbols = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (symbols.length !== LENGTH || ![...symbols].every((symbol) => ALPHABET.includes(symbol))) return undefined;
   return format(symbols);
 }

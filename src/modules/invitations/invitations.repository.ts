@@ -63,9 +63,7 @@ export class InvitationsRepository implements OnModuleInit {
 
   /** Gives a use back when the account it was taken for could not be created. */
   async release(code: string, username: string): Promise<void> {
-    await this.invitations
-      .updateOne({ code, used_by: username }, { $inc: { remaining_uses: 1, uses: -1 }, $pull: { used_by: username } })
-      .exec();
+    await this.invitations.updateOne({ code, used_by: username }, { $inc: { remaining_uses: 1, uses: -1 }, $pull: { used_by: username } }).exec();
   }
 
   revoke(code: string, now: Date): Promise<InvitationRecord | null> {

@@ -53,15 +53,18 @@ describe('AlertsService', () => {
 
     alerts.evaluate(sample({ timestamp: Date.UTC(2026, 0, 3) }), thresholds);
     expect(alerts.activeCount()).toBe(0);
-    expect(alerts.list({ limit: 10 })).toEqual([
-      expect.objectContaining({ id: raised.id, active: false, resolved_at: '2026-01-03T00:00:00.000Z' }),
-    ]);
+    expect(alerts.list({ limit: 10 })).toEqual([expect.objectContaining({ id: raised.id, active: false, resolved_at: '2026-01-03T00:00:00.000Z' })]);
   });
 
   it('reports the database critical, filters by severity, component and state, and clears', () => {
     const alerts = new AlertsService();
     alerts.evaluate(sample({ database_up: false, packet_loss_rate: 0.06, average_latency_ms: 40 }), thresholds);
-    expect(alerts.list({ limit: 10 }).map((a) => a.rule).sort()).toEqual(['database_unreachable', 'packet_loss']);
+    expect(
+      alerts
+        .list({ limit: 10 })
+        .map((a) => a.rule)
+        .sort(),
+    ).toEqual(['database_unreachable', 'packet_loss']);
     expect(alerts.list({ limit: 10, severity: 'critical' }).map((a) => a.rule)).toEqual(['database_unreachable']);
     expect(alerts.list({ limit: 10, component: 'audio' }).map((a) => a.rule)).toEqual(['packet_loss']);
     expect(alerts.list({ limit: 10, active: false })).toEqual([]);

@@ -56,7 +56,14 @@ export class AlertsService {
     const at = new Date(sample.timestamp).toISOString();
     const checks: RuleCheck[] = [
       { rule: 'cpu_usage', component: 'performance', label: 'CPU usage', unit: '%', value: sample.cpu_usage_percent, threshold: t.cpuPercent },
-      { rule: 'event_loop_delay', component: 'performance', label: 'Event-loop delay p99', unit: ' ms', value: sample.event_loop_delay_p99_ms, threshold: t.eventLoopDelayMs },
+      {
+        rule: 'event_loop_delay',
+        component: 'performance',
+        label: 'Event-loop delay p99',
+        unit: ' ms',
+        value: sample.event_loop_delay_p99_ms,
+        threshold: t.eventLoopDelayMs,
+      },
       { rule: 'memory_rss', component: 'memory', label: 'Resident memory', unit: ' MB', value: sample.memory_rss_mb, threshold: t.memoryRssMb },
       { rule: 'packet_loss', component: 'audio', label: 'Audio packet loss', unit: '', value: sample.packet_loss_rate, threshold: t.packetLossRate },
       { rule: 'audio_latency', component: 'audio', label: 'Audio latency', unit: ' ms', value: sample.average_latency_ms, threshold: t.latencyTargetMs },
@@ -65,7 +72,15 @@ export class AlertsService {
       const holds = check.value !== null && check.threshold !== null && check.value > check.threshold;
       if (holds) {
         const severity: AlertSeverity = check.value! >= 2 * check.threshold! ? 'error' : 'warning';
-        this.hold(check.rule, check.component, severity, `${check.label} ${check.value}${check.unit} above ${check.threshold}${check.unit}`, check.value!, check.threshold!, at);
+        this.hold(
+          check.rule,
+          check.component,
+          severity,
+          `${check.label} ${check.value}${check.unit} above ${check.threshold}${check.unit}`,
+          check.value!,
+          check.threshold!,
+          at,
+        );
       } else {
         this.resolve(check.rule, at);
       }

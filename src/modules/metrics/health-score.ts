@@ -40,11 +40,7 @@ export function componentScores(sample: Omit<MetricsSample, 'overall_health_scor
   return {
     performance: minOf([headroom(sample.cpu_usage_percent, t.cpuPercent), headroom(sample.event_loop_delay_p99_ms, t.eventLoopDelayMs)]),
     memory: headroom(sample.memory_rss_mb, t.memoryRssMb),
-    audio: minOf([
-      headroom(sample.average_latency_ms, t.latencyTargetMs),
-      headroom(sample.packet_loss_rate, t.packetLossRate),
-      sample.audio_quality_score,
-    ]),
+    audio: minOf([headroom(sample.average_latency_ms, t.latencyTargetMs), headroom(sample.packet_loss_rate, t.packetLossRate), sample.audio_quality_score]),
     database: sample.database_up ? 1 : 0,
   };
 }

@@ -22,12 +22,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       // A matched route replaces req.route; its path is the pattern (`/users/:id`), never the URL.
       const matched = req.route as { path?: unknown } | undefined;
       const route = matched !== ownRoute ? matched?.path : undefined;
-      this.recorder.httpRequest(
-        req.method,
-        typeof route === 'string' ? route : UNMATCHED,
-        res.statusCode,
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
+      this.recorder.httpRequest(req.method, typeof route === 'string' ? route : UNMATCHED, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   }

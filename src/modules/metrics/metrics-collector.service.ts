@@ -2,7 +2,7 @@ import { EventLoopUtilization, IntervalHistogram, monitorEventLoopDelay, perform
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectConnection } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { ConnectionStates, type Connection } from 'mongoose';
 import type { Env } from '../../config/env.validation';
 import { AlertsService } from './alerts.service';
 import { CpuSampler } from './cpu-sampler.service';
@@ -191,7 +191,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
   /** A ping bounded well inside the interval, so a dead database cannot stall sampling. */
   private async pingDatabase(): Promise<boolean> {
     const db = this.connection.db;
-    if (this.connection.readyState !== 1 || !db) return false;
+    if (this.connection.readyState !== ConnectionStates.connected || !db) return false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), Math.min(2000, Math.max(50, this.intervalMs * 0.8)));

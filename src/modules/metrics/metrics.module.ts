@@ -18,7 +18,16 @@ import { PrometheusController } from './prometheus.controller';
 @Global()
 @Module({
   controllers: [MetricsController, PrometheusController],
-  providers: [MetricsRecorder, { provide: SocketMetrics, useExisting: MetricsRecorder }, MetricsSources, CpuSampler, MetricsCollector, AlertsService, MetricsService, MetricsListeners],
+  providers: [
+    MetricsRecorder,
+    { provide: SocketMetrics, useExisting: MetricsRecorder },
+    MetricsSources,
+    CpuSampler,
+    MetricsCollector,
+    AlertsService,
+    MetricsService,
+    MetricsListeners,
+  ],
   exports: [MetricsRecorder, SocketMetrics, MetricsSources, CpuSampler, MetricsCollector, MetricsService],
 })
 export class MetricsModule implements NestModule {

@@ -10,13 +10,7 @@ import { RealtimeListeners } from './realtime.listeners';
 /** Namespace `/`: presence, messages to connected users, user created/deleted/score events. */
 @Module({
   controllers: [RealtimeController],
-  providers: [
-    { provide: PresenceStore, useClass: InMemoryPresenceStore },
-    PresenceService,
-    MessagingService,
-    RealtimeGateway,
-    RealtimeListeners,
-  ],
+  providers: [{ provide: PresenceStore, useClass: InMemoryPresenceStore }, PresenceService, MessagingService, RealtimeGateway, RealtimeListeners],
   exports: [PresenceService],
 })
 export class RealtimeModule {}

@@ -68,7 +68,10 @@ export class UsersRepository implements OnModuleInit {
   }
 
   findByUsername(username: string): Promise<UserRecord | null> {
-    return this.users.findOne({ username_key: usernameKey(username) }).lean<UserRecord>().exec();
+    return this.users
+      .findOne({ username_key: usernameKey(username) })
+      .lean<UserRecord>()
+      .exec();
   }
 
   /**

@@ -21,7 +21,10 @@ describe('StreamStats loss', () => {
 
   it('gives 10% for 100 packets with 10 sequence gaps', () => {
     const stream = new StreamStats();
-    feed(stream, range(0, 100).filter((seq) => seq % 10 !== 5));
+    feed(
+      stream,
+      range(0, 100).filter((seq) => seq % 10 !== 5),
+    );
     expect([stream.expected, stream.lost, stream.lossRate]).toEqual([100, 10, 0.1]);
   });
 

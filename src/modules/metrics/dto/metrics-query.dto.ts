@@ -6,12 +6,20 @@ import type { HealthComponent } from '../health-score';
 
 export class HistoryQueryDto {
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 10000 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
   limit = 100;
 
   /** Seconds back from now; capped by the retention at read time. */
   @ApiPropertyOptional({ default: 3600, minimum: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(365 * 86400)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365 * 86400)
   period = 3600;
 }
 
@@ -20,11 +28,13 @@ export const ALERT_COMPONENTS: readonly HealthComponent[] = ['performance', 'mem
 export class AlertsQueryDto {
   /** Minimum severity. */
   @ApiPropertyOptional({ enum: ALERT_SEVERITIES })
-  @IsOptional() @IsIn(ALERT_SEVERITIES)
+  @IsOptional()
+  @IsIn(ALERT_SEVERITIES)
   severity?: AlertSeverity;
 
   @ApiPropertyOptional({ enum: ALERT_COMPONENTS })
-  @IsOptional() @IsIn(ALERT_COMPONENTS)
+  @IsOptional()
+  @IsIn(ALERT_COMPONENTS)
   component?: HealthComponent;
 
   /** true: only active alerts; false: only resolved ones; absent: both. */
@@ -35,6 +45,10 @@ export class AlertsQueryDto {
   active?: boolean;
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit = 100;
 }

@@ -96,10 +96,5 @@ export class PresenceService implements OnModuleInit {
 }
 
 function isUserIdObject(payload: unknown): payload is { userId: string } {
-  return (
-    typeof payload === 'object' &&
-    payload !== null &&
-    Object.keys(payload).length === 1 &&
-    typeof (payload as { userId?: unknown }).userId === 'string'
-  );
+  return typeof payload === 'object' && payload !== null && Object.keys(payload).length === 1 && typeof (payload as { userId?: unknown }).userId === 'string';
 }

@@ -32,5 +32,4 @@ export const OptionalInvitationCodeField = () =>
     MaxLength(64),
   );
 
-export const OptionalDisplayNameField = () =>
-  applyDecorators(ApiPropertyOptional({ example: 'Alice' }), IsOptional(), IsString(), Length(1, 64));
+export const OptionalDisplayNameField = () => applyDecorators(ApiPropertyOptional({ example: 'Alice' }), IsOptional(), IsString(), Length(1, 64));
