@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-export const SESSION_TOKEN_HEADER = 'insakari-connect-token';
-export const API_KEY_HEADER = 'x-api-key';
+const SESSION_TOKEN_HEADER = 'insakari-connect-token';
+const API_KEY_HEADER = 'x-api-key';
 
 /** Longer than any token or key this service issues; bigger values are refused unread. */
-export const MAX_CREDENTIAL_LENGTH = 4096;
+const MAX_CREDENTIAL_LENGTH = 4096;
 
 /** A user credential: an access JWT, or the opaque session token. */
 export interface Credential {

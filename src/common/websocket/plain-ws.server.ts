@@ -140,13 +140,6 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.portServer) await new Promise<void>((resolve) => this.portServer!.close(() => resolve()));
   }
 
-  /** Closes every connection (admin reset); answers how many there were. */
-  disconnectAll(reason: string): number {
-    const count = this.clients.size;
-    for (const client of this.clients.values()) client.close(CLOSE_GOING_AWAY, reason);
-    return count;
-  }
-
   private readonly dispatchUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (pathOf(request) === PATH) this.onUpgrade(request, socket, head);
     else for (const listener of this.otherUpgradeListeners) listener.call(this.httpServer, request, socket, head);
