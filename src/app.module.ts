@@ -4,6 +4,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { AppLoggerModule } from './common/logging/logger.module';
+import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { WebsocketModule } from './common/websocket/websocket.module';
@@ -41,6 +42,7 @@ export class AppModule {
         AppLoggerModule,
         EventEmitterModule.forRoot(),
         DatabaseModule,
+        RedisModule,
         MetricsModule,
         HealthModule,
         AdminModule,

@@ -112,6 +112,12 @@ export class EnvDto {
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL?: string;
 
+  /** This instance's name in metrics and cross-instance state; host name and pid when unset. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'INSTANCE_ID must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  INSTANCE_ID?: string;
+
   /** Default request budget per client IP and window. */
   @Transform(toInt)
   @IsInt()

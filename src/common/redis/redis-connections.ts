@@ -1,0 +1,59 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Redis } from 'ioredis';
+import type { Env } from '../../config/env.validation';
+
+/**
+ * The Redis connections of this process, when `REDIS_URL` is set. Stores share
+ * one command connection; anything that subscribes takes a dedicated one from
+ * `dedicated()` (a subscribed connection cannot run other commands). All of
+ * them reconnect forever: an outage degrades the cluster, never the process.
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnections.name);
+  private readonly url: string | undefined;
+  private commandConnection: Redis | null = null;
+  private readonly owned: Redis[] = [];
+
+  constructor(config: ConfigService<Env, true>) {
+    this.url = config.get('REDIS_URL', { infer: true });
+  }
+
+  /** True when the service runs as one of several instances sharing Redis. */
+  get enabled(): boolean {
+    return this.url !== undefined;
+  }
+
+  /** The shared command connection. Only call when `enabled`. */
+  get commands(): Redis {
+    this.commandConnection ??= this.dedicated('commands');
+    return this.commandConnection;
+  }
+
+  /** A new connection owned by the caller's purpose (pub/sub, adapter), closed at shutdown. */
+  dedicated(purpose: string): Redis {
+    if (!this.url) throw new Error('REDIS_URL is not set');
+    const connection = new Redis(this.url, {
+      connectionName: purpose,
+      maxRetriesPerRequest: 2,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    });
+    let wasReady = false;
+    connection.on('error', (error: Error) => {
+      if (wasReady) this.logger.warn(`Redis (${purpose}): ${error.message}`);
+    });
+    connection.on('ready', () => {
+      if (wasReady) this.logger.log(`Redis (${purpose}) reconnected`);
+      wasReady = true;
+    });
+    this.owned.push(connection);
+    return connection;
+  }
+
+  onApplicationShutdown(): void {
+    for (const connection of this.owned) connection.disconnect();
+    this.owned.length = 0;
+    this.commandConnection = null;
+  }
+}
