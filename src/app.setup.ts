@@ -2,11 +2,19 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Request } from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppError } from './common/errors/app-error';
+import { deferRefusal } from './common/http/early-refusal';
+import { jsonBody } from './common/http/json-body';
 import { AppIoAdapter } from './common/websocket/io.adapter';
 import { corsOrigins } from './config/cors';
 import type { Env } from './config/env.validation';
+import { parseTrustProxy } from './config/trust-proxy';
+
+/** Browsers may reuse a preflight answer this long (seconds) instead of asking before every authenticated request. */
+const CORS_MAX_AGE_S = 3600;
 
 /** Everything main.ts applies to the app; the e2e tests apply the very same. */
 export function configureApp(app: NestExpressApplication): INestApplication {
@@ -18,23 +26,33 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   }
 
   app.disable('x-powered-by');
-  // Behind a load balancer the client IP (rate limits, session metadata) comes from X-Forwarded-For.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.useBodyParser('json', { limit: config.get('BODY_LIMIT_BYTES', { infer: true }) });
+  // JSON answers are not cached conditionally; and an ETag must never make a token response revalidatable.
+  app.set('etag', false);
+  // Only the proxies TRUST_PROXY names may set the client IP (rate limits, lockout, session metadata).
+  app.set('trust proxy', parseTrustProxy(config.get('TRUST_PROXY', { infer: true })));
 
+  // Order matters: security headers, then CORS, then the body. A request refused by CORS or by the body
+  // parser is only marked here and answered after the logger and the metrics saw it (EarlyRefusalMiddleware).
+  app.use(helmet({ contentSecurityPolicy: false, frameguard: { action: 'deny' }, referrerPolicy: { policy: 'no-referrer' } }));
   const allowed = new Set(corsOrigins(config));
-  app.useWebSocketAdapter(new AppIoAdapter(app, [...allowed]));
-  app.enableCors({
-    origin: (origin, callback) => {
-      if (!origin || allowed.has(origin)) callback(null, true);
-      else callback(new AppError('PERMISSION_DENIED', 'Origin not allowed by CORS'));
-    },
+  const cors = {
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Content-Type', 'Authorization', 'INSAkari-Connect-Token', 'X-API-Key', 'X-Request-Id'],
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    maxAge: CORS_MAX_AGE_S,
+  };
+  app.enableCors((request: Request, callback: (error: Error | null, options: object) => void) => {
+    const origin = request.headers.origin;
+    if (!origin || allowed.has(origin)) return callback(null, { ...cors, origin: true });
+    deferRefusal(request, new AppError('PERMISSION_DENIED', 'Origin not allowed by CORS'));
+    // The refused preflight goes on to be answered 403 like any other refused request.
+    callback(null, { origin: false, preflightContinue: true });
   });
+  app.use(jsonBody(config.get('BODY_LIMIT_BYTES', { infer: true })));
+  app.useWebSocketAdapter(new AppIoAdapter(app, [...allowed]));
 
-  if (config.get('SWAGGER_ENABLED', { infer: true }) === 'true') {
+  const swagger = config.get('SWAGGER_ENABLED', { infer: true });
+  if (swagger === undefined ? config.get('NODE_ENV', { infer: true }) !== 'production' : swagger === 'true') {
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

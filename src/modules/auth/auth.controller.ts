@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentUser, OnAuthFailure, Public } from '../../common/auth/auth.decorators';
@@ -16,20 +16,29 @@ import type { SessionMetadata } from './sessions.service';
 
 const MAX_USER_AGENT = 256;
 
-/** `/auth/*` (session tokens and JWTs) and the `/login` alias. Routes without @Public() need a user (the global guard). */
+/** A response carrying tokens or account secrets must never sit in a browser or proxy cache. */
+const NoStore = () => applyDecorators(Header('Cache-Control', 'no-store'), Header('Pragma', 'no-cache'));
+
+/**
+ * `/auth/*` (session tokens and JWTs) and the `/login` alias. Routes without @Public() need a user (the global guard).
+ * The stricter credential limit applies to the routes that take or mint credentials, not to those that merely use a session.
+ */
 @ApiTags('auth')
-@CredentialRoute()
 @Controller()
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @Post('auth/signup')
   signup(@Body() dto: SignupDto) {
     return this.auth.signup(dto);
   }
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @Post('auth/login')
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() request: Request): Promise<LoginResult> {
@@ -38,6 +47,8 @@ export class AuthController {
 
   /** The `/login` alias older clients call. */
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @Post('login')
   @HttpCode(200)
   loginAlias(@Body() dto: LoginDto, @Req() request: Request): Promise<LoginResult> {
@@ -45,6 +56,8 @@ export class AuthController {
   }
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @Post('auth/refresh')
   @HttpCode(200)
   refresh(@Body() dto: RefreshDto): Promise<RefreshResult> {
@@ -52,6 +65,8 @@ export class AuthController {
   }
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @Post('auth/verify')
   @HttpCode(200)
   verify(@Body() dto: VerifyDto, @Req() request: Request): Promise<VerifyResult> {
@@ -66,6 +81,7 @@ export class AuthController {
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @CredentialRoute()
   @Post('auth/signout')
   @HttpCode(200)
   signout(@Body() dto: SignoutDto, @CurrentUser() principal: UserPrincipal) {
@@ -73,12 +89,14 @@ export class AuthController {
   }
 
   @OnAuthFailure('PERMISSION_DENIED', 'Incorrect token')
+  @NoStore()
   @Get('auth/user')
   me(@CurrentUser() principal: UserPrincipal) {
     return this.auth.me(principal);
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @CredentialRoute()
   @Post('auth/user')
   @HttpCode(200)
   update(@Body() dto: UpdateAccountDto, @CurrentUser() principal: UserPrincipal) {
