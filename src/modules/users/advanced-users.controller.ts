@@ -5,6 +5,7 @@ import type { Principal } from '../../common/auth/principal';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { AdvancedUpdateUserDto, AdvancedUsersQueryDto } from './dto/advanced-users.dto';
 import { AdvancedUsersService } from './advanced-users.service';
+import { viewOf } from './user.presenter';
 import { UsersService } from './users.service';
 
 /** `/api/advanced/users`: paged list, updates, deletion; `GET :id/statistics` is served by the stats module (UserStatsController). */
@@ -18,8 +19,9 @@ export class AdvancedUsersController {
 
   /** Seed shape `{data, pagination}`, unwrapped. */
   @Get()
-  list(@Query() query: AdvancedUsersQueryDto) {
-    return this.advanced.page(query);
+  async list(@Query() query: AdvancedUsersQueryDto, @CurrentPrincipal() viewer: Principal) {
+    const { data, pagination } = await this.advanced.page(query);
+    return { data: data.map((user) => viewOf(user, viewer)), pagination };
   }
 
   @Put(':id')

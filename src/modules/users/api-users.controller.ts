@@ -1,9 +1,11 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public } from '../../common/auth/auth.decorators';
+import { CurrentPrincipal, Public } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
 import { CredentialRoute } from '../../common/throttling/credential-route.decorator';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateApiUserDto } from './dto/create-api-user.dto';
+import { viewOf } from './user.presenter';
 import { UsersService } from './users.service';
 
 /** The voice clients' users API, in their `{success, …}` envelope. */
@@ -20,8 +22,8 @@ export class ApiUsersController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseIdPipe) id: string) {
-    const user = await this.users.get(id);
+  async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() viewer: Principal) {
+    const user = viewOf(await this.users.get(id), viewer);
     return { success: true, user, data: user };
   }
 }

@@ -7,7 +7,7 @@ import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LeaderboardQueryDto, ListUsersQueryDto } from './dto/list-users-query.dto';
 import { ScoreIncrementDto } from './dto/score-increment.dto';
-import type { PublicUser } from './user.presenter';
+import { PublicUser, UserView, viewOf } from './user.presenter';
 import { UsersService } from './users.service';
 
 /** The `/users` API: accounts, leaderboard and scores, with events pushed to connected clients. */
@@ -24,18 +24,18 @@ export class UsersController {
   }
 
   @Get()
-  list(@Query() query: ListUsersQueryDto): Promise<PublicUser[]> {
-    return this.users.list(query.limit, query.offset);
+  async list(@Query() query: ListUsersQueryDto, @CurrentPrincipal() viewer: Principal): Promise<UserView[]> {
+    return (await this.users.list(query.limit, query.offset)).map((user) => viewOf(user, viewer));
   }
 
   @Get('leaderboard')
-  leaderboard(@Query() query: LeaderboardQueryDto): Promise<PublicUser[]> {
-    return this.users.leaderboard(query.limit);
+  async leaderboard(@Query() query: LeaderboardQueryDto, @CurrentPrincipal() viewer: Principal): Promise<UserView[]> {
+    return (await this.users.leaderboard(query.limit)).map((user) => viewOf(user, viewer));
   }
 
   @Get(':id')
-  get(@Param('id', ParseIdPipe) id: string): Promise<PublicUser> {
-    return this.users.get(id);
+  async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() viewer: Principal): Promise<UserView> {
+    return viewOf(await this.users.get(id), viewer);
   }
 
   @Delete(':id')
