@@ -6,6 +6,7 @@ import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { ChannelsService } from './channels.service';
 import { CreateChannelDto } from './dto/create-channel.dto';
 import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
+import { ListChannelsQueryDto } from './dto/list-channels-query.dto';
 
 /** The voice channels API, in the `{success, data}` envelope its clients expect. Routes without a decorator need a signed-in user. */
 @ApiTags('channels')
@@ -13,9 +14,10 @@ import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
 export class ChannelsController {
   constructor(private readonly channels: ChannelsService) {}
 
+  /** `{success, data, pagination}`: the caller's own channels first, then the others they may see, each newest first. */
   @Get()
-  async list(@CurrentPrincipal() principal: UserPrincipal) {
-    return { success: true, data: await this.channels.listVisible(principal) };
+  async list(@CurrentPrincipal() principal: UserPrincipal, @Query() query: ListChannelsQueryDto) {
+    return { success: true, ...(await this.channels.listVisible(principal, query.page, query.limit)) };
   }
 
   @Post()
