@@ -21,6 +21,7 @@ function sample(overrides: Partial<MetricsSample> = {}): MetricsSample {
     connected_users: 0,
     socket_events_per_second: 0,
     http_requests_per_second: 0,
+    http_error_rate: null,
     packets_received_per_second: 0,
     packets_sent_per_second: 0,
     bytes_received_per_second: 0,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { Alert, AlertQuery, AlertsService } from './alerts.service';
-import { ComponentScores, componentScores, HealthComponent, healthStatus, HealthStatus } from './health-score';
+import { ComponentScores, componentScores, HealthComponent, healthStatus, HealthStatus, HTTP_ERROR_RATE_THRESHOLD } from './health-score';
 import { MetricsCollector } from './metrics-collector.service';
 import { MetricsSample, round } from './metrics.sample';
 
@@ -63,8 +63,9 @@ export class MetricsService {
     return sample;
   }
 
+  /** Live: what is counted (connections, users, channels) is counted at the request; rates are the last interval's. */
   async current() {
-    return renderSnapshot(await this.latest());
+    return renderSnapshot(this.collector.live(await this.latest()));
   }
 
   history(limit: number, periodS: number) {
@@ -110,6 +111,11 @@ export class MetricsService {
             audio_quality_score: sample.audio_quality_score,
           },
           { average_latency_ms: thresholds.latencyTargetMs, packet_loss_rate: thresholds.packetLossRate },
+        ),
+        network: component(
+          'network',
+          { http_error_rate: sample.http_error_rate, socket_latency_ms: sample.average_latency_ms, connection_count: sample.connection_count },
+          { http_error_rate: HTTP_ERROR_RATE_THRESHOLD, socket_latency_ms: thresholds.latencyTargetMs },
         ),
         database: component('database', { reachable: sample.database_up }, {}),
       } satisfies Record<keyof ComponentScores, unknown>,
