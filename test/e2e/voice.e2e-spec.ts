@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loginAs, LoggedIn } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
+import { eventually } from '../utils/eventually';
 import { ClientSocket, closeAll, collect, connectAs, connectError, emitWithAck, expectNoEvent, waitFor } from '../utils/sockets';
 import { createChannel } from '../utils/voice';
 
@@ -220,8 +221,13 @@ describe('/voice namespace', () => {
       const received = collect(b, 'AudioData', 90);
       for (const seq of seqs) a.emit('AudioData', { channel_id: channel.id, data: Buffer.alloc(160, seq), seq });
       await received;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      const result = await stats(alice, channel.id);
+      const result = await eventually(async () => {
+        const current = await stats(alice, channel.id);
+        expect(current).toMatchObject({ packets_received: 90, packets_sent: 90 });
+        // Latency comes from the sockets' ping round trips, which follow the packets.
+        expect(current.average_latency_ms).toBeGreaterThan(0);
+        return current;
+      }, 5000);
       expect(result).toMatchObject({
         packets_received: 90,
         packets_sent: 90,
@@ -293,9 +299,11 @@ describe('/voice namespace', () => {
       const received = collect(b, 'AudioData', 5);
       for (let seq = 0; seq < 5; seq++) a.emit('AudioData', { channel_id: channel.id, data: Buffer.alloc(100), seq });
       await received;
-      await new Promise((resolve) => setTimeout(resolve, 1200));
-      const res = await t.http().get(`/api/advanced/users/${alice.user.id}/statistics`).set(alice.headers).expect(200);
-      expect(res.body.data).toMatchObject({ channels_joined: 1, audio_packets_sent: 5, audio_bytes_sent: 500, current_channel: channel.id });
+      // Per-user audio totals reach the statistics on the voice service's periodic flush.
+      await eventually(async () => {
+        const res = await t.http().get(`/api/advanced/users/${alice.user.id}/statistics`).set(alice.headers).expect(200);
+        expect(res.body.data).toMatchObject({ channels_joined: 1, audio_packets_sent: 5, audio_bytes_sent: 500, current_channel: channel.id });
+      }, 5000);
     });
   });
 });
