@@ -218,9 +218,14 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
 
     it('answers TOKEN_EXPIRED for an expired session token', async () => {
       const me = await loginAs(t);
-      await sessions().updateOne({}, { $set: { expires_at: new Date(Date.now() - 1000) } });
-      const res = await t.http().get('/users').set('INSAkari-Connect-Token', me.sessionToken).expect(401);
-      expect(res.body.error_code).toBe('TOKEN_EXPIRED');
+      // The session lives SESSION_TTL_S (30 days by default); a moment after that, for the service:
+      moveClockForward(30 * 86_400_000 + 1000);
+      try {
+        const res = await t.http().get('/users').set('INSAkari-Connect-Token', me.sessionToken).expect(401);
+        expect(res.body.error_code).toBe('TOKEN_EXPIRED');
+      } finally {
+        jest.useRealTimers();
+      }
     });
   });
 

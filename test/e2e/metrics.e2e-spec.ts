@@ -108,15 +108,18 @@ describe('metrics API', () => {
 
   it('history ring holds at most METRICS_RETENTION_S of samples, however long the app runs', async () => {
     // 10 s at 100 ms is a ring of 100 samples; the app must live longer than that for the bound to show.
-    const started = Date.now();
     const short = await createTestApp({ METRICS_INTERVAL_MS: '100', METRICS_RETENTION_S: '10' });
     try {
       const admin = await loginAs(short, { role: 'admin' });
       const history = async () => (await short.http().get('/api/metrics/history?limit=10000&period=100000').expect(200)).body.data;
-      // Past the retention: the oldest sample still served is younger than the app.
+      const first = await eventually(async () => {
+        const data = await history();
+        return data.count > 0 ? Date.parse(data.samples[0].collected_at) : undefined;
+      });
+      // Past the retention: the app's first sample is no longer served, more than 100 were taken.
       const aged = await eventually(async () => {
         const data = await history();
-        return data.count > 0 && Date.parse(data.samples[0].collected_at) > started + 1500 ? data : undefined;
+        return Date.parse(data.samples[0].collected_at) > first + 1000 ? data : undefined;
       }, 30_000);
       expect(aged.period_seconds).toBe(10);
       expect(Date.parse(aged.samples[aged.count - 1].collected_at) - Date.parse(aged.samples[0].collected_at)).toBeLessThanOrEqual(10_000);
@@ -238,7 +241,9 @@ describe('metrics API', () => {
       const res = await t.http().get('/api/metrics/alerts?component=performance').expect(200);
       return res.body.data.find((a: { rule: string }) => a.rule === 'event_loop_delay');
     });
-    expect(raised).toEqual({
+    // On a loaded machine the next sample may already have resolved it: its state is checked below.
+    const { active: _active, resolved_at: _resolvedAt, ...alert } = raised;
+    expect(alert).toEqual({
       id: expect.any(String),
       rule: 'event_loop_delay',
       component: 'performance',
@@ -247,8 +252,6 @@ describe('metrics API', () => {
       value: expect.any(Number),
       threshold: 150,
       raised_at: expect.any(String),
-      resolved_at: null,
-      active: true,
     });
     expect(raised.value).toBeGreaterThan(150);
 
@@ -259,11 +262,13 @@ describe('metrics API', () => {
     expect(resolved).toMatchObject({ active: false, raised_at: raised.raised_at });
     expect(Date.parse(resolved.resolved_at)).toBeGreaterThan(Date.parse(raised.raised_at));
     const active = (await t.http().get('/api/metrics/alerts?active=true').expect(200)).body.data;
-    expect(active.find((a: { rule: string }) => a.rule === 'event_loop_delay')).toBeUndefined();
+    // (A loaded machine may raise a new delay alert meanwhile: this one, though, is resolved.)
+    expect(active.find((a: { id: string }) => a.id === raised.id)).toBeUndefined();
 
     // Filters: warning is a minimum level; critical excludes it.
     expect((await t.http().get('/api/metrics/alerts?severity=warning').expect(200)).body.data.map((a: { id: string }) => a.id)).toContain(raised.id);
-    expect((await t.http().get('/api/metrics/alerts?severity=critical').expect(200)).body.data).toEqual([]);
+    // (The stalled loop may also have timed out a database ping: a critical alert of its own, not this one.)
+    expect((await t.http().get('/api/metrics/alerts?severity=critical').expect(200)).body.data.map((a: { id: string }) => a.id)).not.toContain(raised.id);
     expect((await t.http().get('/api/metrics/alerts?component=audio').expect(200)).body.data).toEqual([]);
   });
 });
