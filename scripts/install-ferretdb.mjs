@@ -10,7 +10,8 @@
 //
 // A marker file beside the binary records the patches' hash and the binary's hash:
 // a binary built from other patches (or none), or replaced since, is rebuilt.
-// With MONGODB_URI set the embedded database is not used, so nothing is installed.
+// With MONGODB_URI set the embedded database is not used, so nothing is installed (and no Go
+// toolchain is needed), unless --embedded asks for it anyway.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,8 @@ const patches = readdirSync(patchDir)
   .sort()
   .map((name) => join(patchDir, name));
 
-if (process.env.MONGODB_URI) {
+// --embedded: wanted whatever MONGODB_URI says (db:serve, the test run's own database).
+if (process.env.MONGODB_URI && !process.argv.includes('--embedded')) {
   console.log('db:install: MONGODB_URI is set, the embedded database is not needed');
   process.exit(0);
 }
