@@ -62,13 +62,18 @@ describe('npm run db:serve', () => {
     expect(second.stderr()).toContain(`is in use by the embedded database of process ${server.child.pid}`);
   }, 30_000);
 
-  it('stops cleanly on SIGTERM: exit code 0, FerretDB gone, lock released', async () => {
-    await Promise.all(instances.splice(0).map((instance) => instance.close()));
+  it('stops cleanly on SIGTERM: exit code 0, FerretDB gone, lock released; its instances answer 503, not 500', async () => {
     const database = (JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')) as LockRecord).database!;
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await eventually(() => Promise.resolve().then(() => expect(isRunning(database)).toBe(false)), 5_000);
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+
+    // To an instance, db:serve is a remote server: its absence shows once server selection gives up.
+    const refused = await instances[0].http().post('/users').send({ username: 'no_database', password: 'Sup3r!secret' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.body).toMatchObject({ success: false, statusCode: 503, error_code: 'SERVICE_UNAVAILABLE', message: 'Database unavailable' });
   }, 30_000);
 
   it('rejects a DB_PORT that is not a port with one line', async () => {
