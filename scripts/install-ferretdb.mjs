@@ -81,6 +81,10 @@ for (const patch of patches) {
   const withGit = spawnSync('git', ['--version']).status === 0;
   const [tool, args] = withGit ? ['git', ['apply', '--verbose', patch]] : ['patch', ['-p1', '--forward', '--fuzz=0', '--batch', '-i', patch]];
   const applied = spawnSync(tool, args, { cwd: src, encoding: 'utf8' });
+  if (applied.error) {
+    console.error(`db:install: applying the FerretDB patches needs git or patch (${applied.error.message}); install one of them`);
+    process.exit(1);
+  }
   if (applied.status !== 0) {
     console.error(`db:install: ${patch} does not apply to FerretDB ${VERSION}:\n${applied.stdout}${applied.stderr}`);
     process.exit(1);
