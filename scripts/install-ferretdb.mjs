@@ -73,6 +73,7 @@ rmSync(scratch, { recursive: true, force: true });
 
 // Outside the repository: `git apply` inside a work tree would resolve paths against it.
 const src = mkdtempSync(join(tmpdir(), 'ferretdb-src-'));
+process.on('exit', () => rmSync(src, { recursive: true, force: true }));
 cpSync(info.Dir, src, { recursive: true });
 makeWritable(src);
 writeFileSync(join(src, 'build', 'version', 'version.txt'), `${VERSION}\n`);
@@ -100,7 +101,6 @@ execFileSync('go', ['build', '-trimpath', '-tags', 'ferretdb_no_postgresql', '-o
   stdio: 'inherit',
   env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
 });
-rmSync(src, { recursive: true, force: true });
 
 if (!works(building)) {
   rmSync(building, { force: true });
