@@ -17,8 +17,11 @@ describe('DataDirLock', () => {
   it('records its owner, then the database process, and removes the file on release', async () => {
     const lock = await DataDirLock.acquire(dir);
     expect(held()).toEqual({ owner: identify(process.pid), database: null });
-    lock.setDatabase({ pid: 4242, started: '99' });
-    expect(held().database).toEqual({ pid: 4242, started: '99' });
+    lock.setDatabase({ pid: 4242, started: '99' }, 'mongodb://127.0.0.1:4242/');
+    expect(held()).toEqual({ owner: identify(process.pid), database: { pid: 4242, started: '99' }, uri: 'mongodb://127.0.0.1:4242/' });
+    await expect(DataDirLock.acquire(dir)).rejects.toThrow(
+      /stop that process, use another DATA_DIR, or set MONGODB_URI=mongodb:\/\/127\.0\.0\.1:4242\/ to share its database$/,
+    );
     lock.release();
     expect(existsSync(lockPath())).toBe(false);
   });

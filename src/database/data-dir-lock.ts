@@ -8,6 +8,8 @@ export const LOCK_FILE = 'embedded-database.lock';
 export interface LockRecord {
   owner: ProcessIdentity;
   database: ProcessIdentity | null;
+  /** Where that database listens, so whoever finds the folder taken can use it instead. */
+  uri?: string;
 }
 
 const STALE_DATABASE_EXIT_MS = 5_000;
@@ -37,7 +39,10 @@ export class DataDirLock {
         continue;
       }
       if (held && isRunning(held.owner)) {
-        throw new Error(`${dataDir} is in use by the embedded database of process ${held.owner.pid} (${path}); stop that process or use another DATA_DIR`);
+        const sharing = held.uri ? `, or set MONGODB_URI=${held.uri} to share its database` : '';
+        throw new Error(
+          `${dataDir} is in use by the embedded database of process ${held.owner.pid} (${path}); stop that process, use another DATA_DIR${sharing}`,
+        );
       }
       if (held?.database && isRunning(held.database)) await stopOrphan(held.database);
       removeIfUnchanged(path, held);
@@ -46,8 +51,8 @@ export class DataDirLock {
   }
 
   /** Records the database process, so a later start can stop it if this owner dies without doing so. */
-  setDatabase(database: ProcessIdentity | null): void {
-    this.record = { ...this.record, database };
+  setDatabase(database: ProcessIdentity | null, uri?: string): void {
+    this.record = { owner: this.record.owner, database, ...(database && uri ? { uri } : {}) };
     const temporary = `${this.path}.${process.pid}`;
     writeFileSync(temporary, JSON.stringify(this.record));
     renameSync(temporary, this.path);
@@ -86,7 +91,7 @@ function readRecord(path: string): LockRecord | null | 'unreadable' {
   try {
     const parsed = JSON.parse(text) as Partial<LockRecord>;
     if (typeof parsed.owner?.pid !== 'number') return 'unreadable';
-    return { owner: parsed.owner, database: parsed.database ?? null };
+    return { owner: parsed.owner, database: parsed.database ?? null, ...(typeof parsed.uri === 'string' ? { uri: parsed.uri } : {}) };
   } catch {
     return 'unreadable';
   }

@@ -156,7 +156,7 @@ export class EmbeddedDatabase extends EventEmitter<EmbeddedDatabaseEvents> {
     this.port = port;
     this.child = child;
     this.upSince = Date.now();
-    this.lock?.setDatabase(identify(child.pid!));
+    this.lock?.setDatabase(identify(child.pid!), this.uri);
     this.exited = new Promise((done) =>
       child.once('exit', (code, signal) => {
         // The pipe only told the child that this process is alive; an open handle would keep this one alive.
