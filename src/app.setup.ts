@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { serveConsole } from './common/console/serve-console';
 import { AppError } from './common/errors/app-error';
 import { AppIoAdapter } from './common/websocket/io.adapter';
 import { corsOrigins } from './config/cors';
@@ -48,5 +49,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
+  if (!serveConsole(app)) logger.warn('The web console is not built (npm run build:console): /console is not served');
   return app;
 }
