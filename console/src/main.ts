@@ -37,10 +37,15 @@ function startApp(user: User): () => void {
   root.on('message', (message) => messages.received(message));
 
   let renderPresence = () => undefined as void;
-  const call = new CallController(root, byId<HTMLAudioElement>('call-audio'), (id) => presence.nameOf(id), (view) => {
-    renderCall(view);
-    renderPresence();
-  });
+  const call = new CallController(
+    root,
+    byId<HTMLAudioElement>('call-audio'),
+    (id) => presence.nameOf(id),
+    (view) => {
+      renderCall(view);
+      renderPresence();
+    },
+  );
   mountCallPanel(call);
   renderPresence = mountPresencePanel(presence, user.id, {
     call: (id) => void call.call(id),

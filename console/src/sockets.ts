@@ -6,23 +6,26 @@ import type { Session } from './session';
  * access token at every (re)connection. A handshake refused for an expired
  * token refreshes the session once and tries again.
  */
-export function connectNamespace<Listen extends object, Emit extends object>(
+type EventMap = Record<string, (...args: any[]) => void>;
+
+export function connectNamespace<Listen extends EventMap, Emit extends EventMap>(
   namespace: string,
   session: Session,
   onState: (state: string) => void,
-): Socket<Listen & Record<string, (...args: never[]) => void>, Emit & Record<string, (...args: never[]) => void>> {
-  const socket = io(namespace, {
+): Socket<Listen, Emit> {
+  const socket: Socket<Listen, Emit> = io(namespace, {
     transports: ['websocket'],
     auth: (callback) => callback({ token: session.accessToken ?? '' }),
     reconnectionDelayMax: 5000,
   });
   let retriedAuth = false;
-  socket.on('connect', () => {
+  const events = socket as unknown as Socket;
+  events.on('connect', () => {
     retriedAuth = false;
     onState('connected');
   });
-  socket.on('disconnect', (reason) => onState(reason === 'io server disconnect' ? 'disconnected by the server' : 'reconnecting…'));
-  socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+  events.on('disconnect', (reason) => onState(reason === 'io server disconnect' ? 'disconnected by the server' : 'reconnecting…'));
+  events.on('connect_error', (error: Error & { data?: { code?: string } }) => {
     const code = error.data?.code;
     if ((code === 'TOKEN_EXPIRED' || code === 'UNAUTHORIZED') && !retriedAuth) {
       retriedAuth = true;
@@ -34,5 +37,5 @@ export function connectNamespace<Listen extends object, Emit extends object>(
     }
     onState(`not connected: ${error.message}`);
   });
-  return socket as never;
+  return socket;
 }

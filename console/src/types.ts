@@ -1,4 +1,7 @@
-/** The console's own typings of the public API and events it uses (SPEC sections 5 to 7). */
+/**
+ * The console's own typings of the public HTTP API and Socket.IO events it uses.
+ * Event maps are type literals, not interfaces, so that they fit Socket.IO's index-signature event maps.
+ */
 
 export interface User {
   id: string;
@@ -24,7 +27,7 @@ export interface RefreshResponse {
   expiresIn: number;
 }
 
-/** The error body of every failed request (SPEC section 5). */
+/** The error body of every failed request. */
 export interface ApiErrorBody {
   statusCode: number;
   error_code: string;
@@ -53,7 +56,7 @@ export interface WsError {
 export type Ack<T extends object = object> = ({ ok: true } & T) | ({ ok: false } & WsError);
 
 /** Server→client events of namespace `/`. */
-export interface RootServerEvents {
+export type RootServerEvents = {
   users: (users: ConnectedUser[]) => void;
   userConnected: (user: ConnectedUser) => void;
   userDisconnected: (payload: { userId: string }) => void;
@@ -65,16 +68,16 @@ export interface RootServerEvents {
   iceCandidate: (payload: { from: string; candidate: RTCIceCandidateInit }) => void;
   callError: (payload: { targetUserId: string; error_code: string; message: string }) => void;
   error: (payload: WsError) => void;
-}
+};
 
 /** Client→server events of namespace `/`. */
-export interface RootClientEvents {
+export type RootClientEvents = {
   callUser: (payload: { targetUserId: string; signalData: SignalData }, ack: (response: Ack<{ status?: string }>) => void) => void;
   answerCall: (payload: { targetUserId: string; signalData: SignalData }, ack: (response: Ack) => void) => void;
   rejectCall: (payload: { targetUserId: string }, ack: (response: Ack) => void) => void;
   endCall: (payload: { targetUserId: string }, ack: (response: Ack) => void) => void;
   iceCandidate: (payload: { targetUserId: string; candidate: RTCIceCandidateInit }, ack: (response: Ack) => void) => void;
-}
+};
 
 export interface AudioDataOut {
   user_id: string;
@@ -85,21 +88,21 @@ export interface AudioDataOut {
 }
 
 /** Server→client events of namespace `/voice`. */
-export interface VoiceServerEvents {
+export type VoiceServerEvents = {
   UserJoined: (payload: { user_id: string; channel_id: string }) => void;
   UserLeft: (payload: { user_id: string; channel_id: string }) => void;
   ChannelDeleted: (payload: { channel_id: string }) => void;
   AudioConfigChanged: (payload: { config: AudioConfig }) => void;
   AudioData: (payload: AudioDataOut) => void;
   error: (payload: WsError) => void;
-}
+};
 
 /** Client→server events of namespace `/voice`. */
-export interface VoiceClientEvents {
+export type VoiceClientEvents = {
   JoinChannel: (payload: { channel_id: string }, ack: (response: Ack<{ channel_id: string; members: string[] }>) => void) => void;
   LeaveChannel: (payload: { channel_id: string }, ack: (response: Ack) => void) => void;
   AudioData: (payload: { channel_id: string; data: ArrayBuffer; seq: number; timestamp: number }) => void;
-}
+};
 
 export interface AudioConfig {
   sample_rate: number;

@@ -47,10 +47,15 @@ export class CallController {
   ) {
     socket.on('incomingCall', ({ from, username, signalData }) => this.incoming(from, username, signalData));
     socket.on('callAccepted', ({ from, signalData }) => void this.accepted(from, signalData));
-    socket.on('callRejected', ({ from, reason }) => this.from(from) && this.end(reason === 'busy' ? `${this.nameOf(from)} is busy` : `${this.nameOf(from)} declined`));
+    socket.on(
+      'callRejected',
+      ({ from, reason }) => this.from(from) && this.end(reason === 'busy' ? `${this.nameOf(from)} is busy` : `${this.nameOf(from)} declined`),
+    );
     socket.on('callEnded', ({ from, reason }) => this.from(from) && this.end(reason === 'timeout' ? 'no answer (timed out)' : `${this.nameOf(from)} hung up`));
-    socket.on('callError', ({ targetUserId, error_code, message }) =>
-      this.from(targetUserId) && this.end(error_code === 'USER_NOT_CONNECTED' ? `${this.nameOf(targetUserId)} is offline` : message),
+    socket.on(
+      'callError',
+      ({ targetUserId, error_code, message }) =>
+        this.from(targetUserId) && this.end(error_code === 'USER_NOT_CONNECTED' ? `${this.nameOf(targetUserId)} is offline` : message),
     );
     socket.on('iceCandidate', ({ from, candidate }) => this.from(from) && void this.remoteCandidate(candidate));
     socket.on('disconnect', () => this.busy() && this.end('connection to the service lost'));
@@ -227,7 +232,8 @@ export class CallController {
 
   private fail(error: unknown): void {
     if (this.view.peer && this.open) this.socket.emit('endCall', { targetUserId: this.view.peer }, () => undefined);
-    const reason = error instanceof DOMException && error.name === 'NotAllowedError' ? 'microphone access was refused' : String((error as Error).message ?? error);
+    const reason =
+      error instanceof DOMException && error.name === 'NotAllowedError' ? 'microphone access was refused' : String((error as Error).message ?? error);
     this.end(reason);
   }
 

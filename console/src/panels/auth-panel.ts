@@ -9,7 +9,7 @@ export function mountAuthPanel(session: Session): void {
   login.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(login);
-    void submit(login, loginError, () => session.login(String(data.get('username') ?? '').trim(), String(data.get('password') ?? '')));
+    void submit(login, loginError, () => session.login(field(data, 'username').trim(), field(data, 'password')));
   });
 
   const signup = byId<HTMLFormElement>('signup-form');
@@ -17,12 +17,12 @@ export function mountAuthPanel(session: Session): void {
   signup.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(signup);
-    const invitationCode = String(data.get('invitationCode') ?? '').trim();
+    const invitationCode = field(data, 'invitationCode').trim();
     void submit(signup, signupError, () =>
       session.signup({
-        username: String(data.get('username') ?? '').trim(),
-        email: String(data.get('email') ?? '').trim(),
-        password: String(data.get('password') ?? ''),
+        username: field(data, 'username').trim(),
+        email: field(data, 'email').trim(),
+        password: field(data, 'password'),
         ...(invitationCode ? { invitationCode } : {}),
       }),
     );
@@ -41,4 +41,9 @@ async function submit(form: HTMLFormElement, error: HTMLElement, action: () => P
   } finally {
     button.disabled = false;
   }
+}
+
+function field(data: FormData, name: string): string {
+  const value = data.get(name);
+  return typeof value === 'string' ? value : '';
 }

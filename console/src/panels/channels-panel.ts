@@ -38,7 +38,11 @@ export function mountChannelsPanel(api: Api, presence: Presence): ChannelsPanel 
     list.replaceChildren(
       ...channels.map((channel) => {
         const joined = voice?.channelId === channel.id;
-        const join = h('button', { type: 'button', 'data-testid': `channel-join-${channel.id}`, 'aria-label': `Join ${channel.name}`, disabled: joined }, joined ? 'Joined' : 'Join');
+        const join = h(
+          'button',
+          { type: 'button', 'data-testid': `channel-join-${channel.id}`, 'aria-label': `Join ${channel.name}`, disabled: joined },
+          joined ? 'Joined' : 'Join',
+        );
         join.addEventListener('click', () => void joinChannel(channel));
         const occupancy = `${channel.current_users}/${channel.max_users}${channel.is_private ? ' · private' : ''}`;
         return h('li', { 'data-channel-id': channel.id }, h('span', { class: 'name' }, channel.name, ' ', h('span', { class: 'hint' }, occupancy)), join);
@@ -95,6 +99,7 @@ export function mountChannelsPanel(api: Api, presence: Presence): ChannelsPanel 
     }, fail);
   });
   byId('channel-leave').addEventListener('click', () => void voice?.leave());
+  byId('channel-refresh').addEventListener('click', () => void refresh());
 
   const listTimer = window.setInterval(() => void refresh(), LIST_REFRESH_MS);
   void refresh();

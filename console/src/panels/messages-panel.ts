@@ -27,7 +27,12 @@ export function mountMessagesPanel(api: Api, presence: Presence, self: string): 
 
   const refreshRecipients = () => {
     const selected = to.value;
-    to.replaceChildren(...presence.list().filter(({ id }) => id !== self).map(({ id, username }) => h('option', { value: id }, username)));
+    to.replaceChildren(
+      ...presence
+        .list()
+        .filter(({ id }) => id !== self)
+        .map(({ id, username }) => h('option', { value: id }, username)),
+    );
     if ([...to.options].some((option) => option.value === selected)) to.value = selected;
   };
   presence.onChange(refreshRecipients);

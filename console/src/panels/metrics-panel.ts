@@ -38,15 +38,15 @@ export function mountMetricsPanel(api: Api): () => void {
   const alerts = byId<HTMLUListElement>('alerts-list');
   const updated = byId('metrics-updated');
   const error = byTestId(byId('admin'), 'metrics-error');
-  const width = () => Math.max(260, Math.floor((container.clientWidth || 600) / (container.clientWidth > 900 ? CHARTS.length : 1)) - 16);
+  const holders = CHARTS.map((spec) => container.appendChild(h('figure', { 'aria-label': spec.title })));
+  const width = (holder: HTMLElement) => Math.max(240, holder.clientWidth || 600);
 
-  const plots = CHARTS.map((spec) => {
-    const holder = h('figure', { 'aria-label': spec.title });
-    container.append(holder);
+  const plots = CHARTS.map((spec, i) => {
+    const holder = holders[i];
     return new uPlot(
       {
         title: spec.title,
-        width: width(),
+        width: width(holder),
         height: 200,
         series: [{}, ...spec.series.map(({ label, stroke }) => ({ label, stroke, width: 2, spanGaps: false }))],
         axes: [{}, { size: 50 }],
@@ -55,7 +55,7 @@ export function mountMetricsPanel(api: Api): () => void {
       holder,
     );
   });
-  const resize = new ResizeObserver(() => plots.forEach((plot) => plot.setSize({ width: width(), height: 200 })));
+  const resize = new ResizeObserver(() => plots.forEach((plot, i) => plot.setSize({ width: width(holders[i]), height: 200 })));
   resize.observe(container);
 
   let timer: number | undefined;

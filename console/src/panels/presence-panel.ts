@@ -15,7 +15,11 @@ export function mountPresencePanel(presence: Presence, self: string, actions: Pr
       ...presence.list().map(({ id, username }) => {
         const name = h('span', { class: 'name' }, username, id === self ? ' (you)' : '');
         if (id === self) return h('li', { 'data-user-id': id }, name);
-        const call = h('button', { type: 'button', 'data-testid': `call-button-${id}`, 'aria-label': `Call ${username}`, disabled: !actions.canCall() }, 'Call');
+        const call = h(
+          'button',
+          { type: 'button', 'data-testid': `call-button-${id}`, 'aria-label': `Call ${username}`, disabled: !actions.canCall() },
+          'Call',
+        );
         call.addEventListener('click', () => actions.call(id));
         const message = h('button', { type: 'button', class: 'secondary', 'aria-label': `Message ${username}` }, 'Message');
         message.addEventListener('click', () => actions.message(id));

@@ -6,12 +6,14 @@ declare class AudioWorkletProcessor {
 declare function registerProcessor(name: string, processor: new (options: { processorOptions: { frameSize: number } }) => AudioWorkletProcessor): void;
 
 class CaptureProcessor extends AudioWorkletProcessor {
+  private readonly frameSize: number;
   private frame: Float32Array;
   private filled = 0;
 
   constructor(options: { processorOptions: { frameSize: number } }) {
     super();
-    this.frame = new Float32Array(options.processorOptions.frameSize);
+    this.frameSize = Math.max(1, Math.floor(options.processorOptions.frameSize));
+    this.frame = new Float32Array(this.frameSize);
   }
 
   process(inputs: Float32Array[][]): boolean {
@@ -19,13 +21,14 @@ class CaptureProcessor extends AudioWorkletProcessor {
     if (!channel) return true;
     let offset = 0;
     while (offset < channel.length) {
-      const take = Math.min(channel.length - offset, this.frame.length - this.filled);
+      const take = Math.min(channel.length - offset, this.frameSize - this.filled);
       this.frame.set(channel.subarray(offset, offset + take), this.filled);
       this.filled += take;
       offset += take;
-      if (this.filled === this.frame.length) {
+      if (this.filled === this.frameSize) {
+        // Transferred, so the old array is detached: its length is 0 from here on.
         this.port.postMessage({ samples: this.frame, sampleRate }, [this.frame.buffer]);
-        this.frame = new Float32Array(this.frame.length);
+        this.frame = new Float32Array(this.frameSize);
         this.filled = 0;
       }
     }

@@ -23,7 +23,12 @@ export class MicrophoneEncoder {
     private readonly encoder: AudioEncoder,
   ) {}
 
-  static async start(context: AudioContext, frameMs: number, onFrame: (frame: EncodedFrame) => void, onLevel: (level: number) => void): Promise<MicrophoneEncoder> {
+  static async start(
+    context: AudioContext,
+    frameMs: number,
+    onFrame: (frame: EncodedFrame) => void,
+    onLevel: (level: number) => void,
+  ): Promise<MicrophoneEncoder> {
     if (typeof AudioEncoder === 'undefined') throw new Error('this browser has no WebCodecs AudioEncoder (it needs a secure context: https or localhost)');
     const config = {
       codec: 'opus',
@@ -58,7 +63,8 @@ export class MicrophoneEncoder {
     source.connect(capture).connect(sink).connect(context.destination);
 
     const microphone = new MicrophoneEncoder(stream, [source, capture, sink], encoder);
-    capture.port.onmessage = ({ data }: MessageEvent<{ samples: Float32Array<ArrayBuffer> }>) => microphone.encode(data.samples, context.sampleRate, frameMs, onLevel);
+    capture.port.onmessage = ({ data }: MessageEvent<{ samples: Float32Array<ArrayBuffer> }>) =>
+      microphone.encode(data.samples, context.sampleRate, frameMs, onLevel);
     return microphone;
   }
 

@@ -37,7 +37,10 @@ export class VoiceSession {
     private readonly self: string,
     private readonly listener: VoiceListener,
   ) {
-    socket.on('UserJoined', ({ user_id, channel_id }) => channel_id === this.channelId && this.setMembers([...this.members.filter((id) => id !== user_id), user_id]));
+    socket.on(
+      'UserJoined',
+      ({ user_id, channel_id }) => channel_id === this.channelId && this.setMembers([...this.members.filter((id) => id !== user_id), user_id]),
+    );
     socket.on('UserLeft', ({ user_id, channel_id }) => {
       if (channel_id !== this.channelId) return;
       this.speakers.get(user_id)?.close();
