@@ -125,6 +125,32 @@ describe('web console at /console, in headless Chromium', () => {
     expect(await read(pageA, 'call-state')).toBe('ended: you hung up');
   }, 60_000);
 
+  it('shows a declined call, and a busy callee to a third caller', async () => {
+    const carol = await loginAs(t, { username: `carol_${Date.now().toString(36)}` });
+    const pageC = await chromium.newPage();
+    await logIn(pageC, t.url, carol);
+
+    await pageA.click(byTestId(`call-button-${bob.user.id}`));
+    await pageB.waitForSelector(`${byTestId('call-state')}[data-phase="incoming"]`);
+    await pageB.click(byTestId('call-reject'));
+    await pageA.waitForSelector(`${byTestId('call-state')}[data-phase="ended"]`);
+    expect(await read(pageA, 'call-state')).toBe(`ended: ${bob.user.username} declined`);
+
+    await pageA.click(byTestId(`call-button-${bob.user.id}`));
+    await pageB.waitForSelector(`${byTestId('call-state')}[data-phase="incoming"]`);
+    await pageC.waitForSelector(byTestId(`call-button-${bob.user.id}`));
+    await pageC.click(byTestId(`call-button-${bob.user.id}`));
+    await pageC.waitForSelector(`${byTestId('call-state')}[data-phase="ended"]`);
+    expect(await read(pageC, 'call-state')).toBe(`ended: ${bob.user.username} is busy`);
+    await chromium.screenshot(pageC, '3b-callee-busy');
+
+    // The caller cancels while it rings.
+    await pageA.click(byTestId('call-hangup'));
+    await pageB.waitForSelector(`${byTestId('call-state')}[data-phase="ended"]`);
+    expect(await read(pageB, 'call-state')).toBe(`ended: ${alice.user.username} hung up`);
+    await pageC.close();
+  }, 45_000);
+
   it('joins A and B to one voice channel: B decodes A’s Opus frames with energy and A’s level meter moves', async () => {
     await pageA.type(byTestId('channel-create-name'), 'Lobby');
     await pageA.click(byTestId('channel-create-submit'));
@@ -189,6 +215,17 @@ describe('web console at /console, in headless Chromium', () => {
       expect(overflow).toBe(0);
     }, 5_000);
     await chromium.screenshot(page, '6-phone-width');
-    expect(chromium.pageErrors).toEqual([]);
   }, 45_000);
+
+  it('logs out: back to the form, the stored refresh token gone and refused by the service', async () => {
+    const refreshToken = (await pageB.evaluate('localStorage.getItem("realtime-console.refreshToken")')) as string;
+    expect(refreshToken).toEqual(expect.any(String));
+    await pageB.click(byTestId('logout'));
+    await pageB.waitForSelector('#auth:not([hidden])');
+    expect(await pageB.evaluate('localStorage.getItem("realtime-console.refreshToken")')).toBeNull();
+    await eventually(async () => expect(await read(pageA, 'presence-list')).not.toContain(bob.user.username), 10_000);
+    const refused = await t.http().post('/auth/refresh').send({ refreshToken }).expect(401);
+    expect(refused.body).toMatchObject({ success: false, statusCode: 401 });
+    expect(chromium.pageErrors).toEqual([]);
+  });
 });
