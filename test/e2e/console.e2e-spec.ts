@@ -3,6 +3,8 @@ import { loginAs, LoggedIn } from '../utils/auth';
 import { buildConsole, ensureChromium, launchBrowser, TestBrowser } from '../utils/browser';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 import { eventually } from '../utils/eventually';
+import { closeAll, connectAs, connectError } from '../utils/sockets';
+import { connectWs } from '../utils/voice';
 
 const byTestId = (id: string) => `[data-testid="${id}"]`;
 
@@ -71,6 +73,13 @@ describe('web console at /console, in headless Chromium', () => {
       .send({ username: alice.user.username, password: alice.password });
     expect(foreign.status).toBe(403);
     expect(foreign.body).toMatchObject({ error_code: 'PERMISSION_DENIED', message: 'Origin not allowed by CORS' });
+
+    const socket = await connectAs(t.url, alice.accessToken, '/voice', { extraHeaders: { Origin: t.url } });
+    closeAll(socket);
+    await expect(connectError(t.url, alice.accessToken, '/voice', { extraHeaders: { Origin: `http://attacker.example:${t.port}` } })).resolves.toBeDefined();
+    const plain = await connectWs(t, alice.accessToken, { Origin: t.url });
+    plain.close();
+    await expect(connectWs(t, alice.accessToken, { Origin: `http://attacker.example:${t.port}` })).rejects.toMatchObject({ status: 403 });
   });
 
   it('shows a failed login in the words of the API', async () => {
@@ -205,15 +214,14 @@ describe('web console at /console, in headless Chromium', () => {
     expect(memory.message).toMatch(/Resident memory [\d.]+ MB above 1 MB/);
     expect(await page.$eval(`${byTestId('alerts-list')} [data-alert-rule="memory_rss"] strong`, (element) => element.textContent)).toBe(memory.severity);
     await chromium.screenshot(page, '5-admin-metrics');
+    const overflow = 'document.documentElement.scrollWidth - document.documentElement.clientWidth';
+    expect(await page.evaluate(overflow)).toBe(0);
 
     // A user page has no admin panel.
     expect(await pageA.$eval('#admin', (section) => section.hasAttribute('hidden'))).toBe(true);
 
     await page.setViewport({ width: 390, height: 844 });
-    await eventually(async () => {
-      const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-      expect(overflow).toBe(0);
-    }, 5_000);
+    await eventually(async () => expect(await page.evaluate(overflow)).toBe(0), 5_000);
     await chromium.screenshot(page, '6-phone-width');
   }, 45_000);
 
