@@ -91,6 +91,31 @@ describe('web console at /console, in headless Chromium', () => {
     expect(await read(pageA, 'login-error')).toBe('Invalid username or password');
   });
 
+  it('signs up from the form: a refused password is explained rule by rule, then the account is created and signed in', async () => {
+    const page = await chromium.newPage();
+    await page.goto(`${t.url}/console/`, { waitUntil: 'load' });
+    await page.click('#auth summary');
+    const username = `dora_${Date.now().toString(36)}`;
+    const weak = { username, email: `${username}@example.com`, password: 'short' };
+    const { body: refusal } = await t.http().post('/auth/signup').send(weak).expect(400);
+    await page.type(byTestId('signup-username'), weak.username);
+    await page.type(byTestId('signup-email'), weak.email);
+    await page.type(byTestId('signup-password'), weak.password);
+    await page.click(byTestId('signup-submit'));
+    await page.waitForSelector(`${byTestId('signup-error')}:not([hidden])`);
+    const shown = await read(page, 'signup-error');
+    expect(shown).toContain(refusal.message);
+    for (const detail of refusal.details as { message: string }[]) expect(shown).toContain(detail.message);
+
+    await page.$eval(byTestId('signup-password'), (input) => ((input as unknown as { value: string }).value = ''));
+    await page.type(byTestId('signup-password'), 'Str0ng!enough');
+    await page.click(byTestId('signup-submit'));
+    await page.waitForSelector('#whoami:not([hidden])');
+    expect(await page.$eval('#whoami-name', (element) => element.textContent)).toBe(username);
+    expect(await t.connection.collection('users').countDocuments({ username })).toBe(1);
+    await page.close();
+  }, 30_000);
+
   it('logs two users in, shows each online live, carries a message, and keeps the session across a reload', async () => {
     await logIn(pageA, t.url, alice);
     await logIn(pageB, t.url, bob);
