@@ -53,7 +53,7 @@ function startApp(user: User): () => void {
     canCall: () => !call.busy(),
   });
 
-  const channels = mountChannelsPanel(api, presence);
+  const channels = mountChannelsPanel(api, presence, user.id);
   const voiceSocket = connectNamespace<VoiceServerEvents, VoiceClientEvents>('/voice', session, () => undefined);
   const voice = new VoiceSession(voiceSocket, user.id, channels.voiceListener);
   channels.attach(voice);

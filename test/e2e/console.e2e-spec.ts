@@ -8,6 +8,12 @@ import { connectWs } from '../utils/voice';
 
 const byTestId = (id: string) => `[data-testid="${id}"]`;
 
+/** Opens the console and waits until its script has taken over the forms. */
+async function open(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/console/`, { waitUntil: 'load' });
+  await page.waitForSelector(`${byTestId('login-submit')}:not([disabled])`);
+}
+
 /** Reads an attribute (or the text, when `attribute` is omitted) of the element with this data-testid. */
 async function read(page: Page, testId: string, attribute?: string): Promise<string | null> {
   return page.$eval(byTestId(testId), (element, name) => (name ? element.getAttribute(name) : element.textContent), attribute ?? null);
@@ -15,7 +21,7 @@ async function read(page: Page, testId: string, attribute?: string): Promise<str
 
 /** Logs in through the form, with the keyboard only: focus, type, Tab, type, Enter. */
 async function logIn(page: Page, url: string, account: LoggedIn): Promise<void> {
-  await page.goto(`${url}/console/`, { waitUntil: 'load' });
+  await open(page, url);
   await page.focus(byTestId('login-username'));
   await page.keyboard.type(account.user.username);
   await page.keyboard.press('Tab');
@@ -83,7 +89,7 @@ describe('web console at /console, in headless Chromium', () => {
   });
 
   it('shows a failed login in the words of the API', async () => {
-    await pageA.goto(`${t.url}/console/`, { waitUntil: 'load' });
+    await open(pageA, t.url);
     await pageA.type(byTestId('login-username'), alice.user.username);
     await pageA.type(byTestId('login-password'), 'Wrong!password1');
     await pageA.click(byTestId('login-submit'));
@@ -93,7 +99,7 @@ describe('web console at /console, in headless Chromium', () => {
 
   it('signs up from the form: a refused password is explained rule by rule, then the account is created and signed in', async () => {
     const page = await chromium.newPage();
-    await page.goto(`${t.url}/console/`, { waitUntil: 'load' });
+    await open(page, t.url);
     await page.click('#auth summary');
     const username = `dora_${Date.now().toString(36)}`;
     const weak = { username, email: `${username}@example.com`, password: 'short' };
@@ -253,7 +259,8 @@ describe('web console at /console, in headless Chromium', () => {
   it('logs out: back to the form, the stored refresh token gone and refused by the service', async () => {
     const refreshToken = (await pageB.evaluate('localStorage.getItem("realtime-console.refreshToken")')) as string;
     expect(refreshToken).toEqual(expect.any(String));
-    await pageB.click(byTestId('logout'));
+    // Logging out reloads the page (a clean slate for the next user).
+    await Promise.all([pageB.waitForNavigation({ waitUntil: 'load' }), pageB.click(byTestId('logout'))]);
     await pageB.waitForSelector('#auth:not([hidden])');
     expect(await pageB.evaluate('localStorage.getItem("realtime-console.refreshToken")')).toBeNull();
     await eventually(async () => expect(await read(pageA, 'presence-list')).not.toContain(bob.user.username), 10_000);

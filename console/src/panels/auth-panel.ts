@@ -5,6 +5,8 @@ import type { Session } from '../session';
 /** Log in and sign up forms. */
 export function mountAuthPanel(session: Session): void {
   const login = byId<HTMLFormElement>('login-form');
+  const signup = byId<HTMLFormElement>('signup-form');
+  for (const form of [login, signup]) (form.querySelector('button[type=submit]') as HTMLButtonElement).disabled = false;
   const loginError = byTestId(login, 'login-error');
   login.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -12,7 +14,6 @@ export function mountAuthPanel(session: Session): void {
     void submit(login, loginError, () => session.login(field(data, 'username').trim(), field(data, 'password')));
   });
 
-  const signup = byId<HTMLFormElement>('signup-form');
   const signupError = byTestId(signup, 'signup-error');
   signup.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -20,7 +20,7 @@ export interface ChannelsPanel {
 }
 
 /** Voice channels: list, create, join with the microphone, a level meter per speaker, the channel's measured statistics. */
-export function mountChannelsPanel(api: Api, presence: Presence): ChannelsPanel {
+export function mountChannelsPanel(api: Api, presence: Presence, self: string): ChannelsPanel {
   const list = byId<HTMLUListElement>('channel-list');
   const error = byTestId(byId('channels-title').parentElement!, 'channel-error');
   const current = byId('channel-current');
@@ -109,7 +109,7 @@ export function mountChannelsPanel(api: Api, presence: Presence): ChannelsPanel 
     return h(
       'li',
       { 'data-user-id': userId },
-      h('span', { class: 'name' }, name),
+      h('span', { class: 'name' }, name, userId === self ? ' (you, microphone)' : ''),
       h('meter', { 'data-testid': `speaker-level-${userId}`, min: 0, max: 1, value: 0, 'aria-label': `${name}'s level` }),
       h('span', { class: 'hint', 'data-testid': `speaker-frames-${userId}` }, '0'),
     );

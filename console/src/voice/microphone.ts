@@ -28,6 +28,7 @@ export class MicrophoneEncoder {
     frameMs: number,
     onFrame: (frame: EncodedFrame) => void,
     onLevel: (level: number) => void,
+    onError: (message: string) => void,
   ): Promise<MicrophoneEncoder> {
     if (typeof AudioEncoder === 'undefined') throw new Error('this browser has no WebCodecs AudioEncoder (it needs a secure context: https or localhost)');
     const config = {
@@ -49,7 +50,7 @@ export class MicrophoneEncoder {
         chunk.copyTo(data);
         onFrame({ data, timestampMs: chunk.timestamp / 1000 });
       },
-      error: () => undefined,
+      error: (error) => onError(error.message),
     });
     encoder.configure(config);
 

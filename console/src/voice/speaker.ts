@@ -12,9 +12,10 @@ const MAX_DECODE_QUEUE = 20;
  */
 export class Speaker {
   framesDecoded = 0;
+  private closed = false;
   private readonly buffer = new JitterBuffer<Uint8Array>();
   private readonly playout: Playout;
-  private readonly decoder: AudioDecoder;
+  private decoder: AudioDecoder;
   private nextSeq = 0;
 
   constructor(
@@ -25,8 +26,7 @@ export class Speaker {
     private readonly onLevel: (level: number, frames: number) => void,
   ) {
     this.playout = new Playout(Math.max(0.02, latencyTargetMs / 1000), Math.max(0.3, (latencyTargetMs * 4) / 1000));
-    this.decoder = new AudioDecoder({ output: (frame) => this.play(frame), error: () => undefined });
-    this.decoder.configure({ codec: 'opus', sampleRate: context.sampleRate, numberOfChannels: 1 });
+    this.decoder = this.createDecoder();
   }
 
   /** A packet as relayed; `seq` null when the sender numbers none. */
@@ -39,7 +39,20 @@ export class Speaker {
     }
   }
 
+  /** A packet that does not decode closes the decoder; the next packets get a fresh one rather than silence. */
+  private createDecoder(): AudioDecoder {
+    const decoder = new AudioDecoder({
+      output: (frame) => this.play(frame),
+      error: () => {
+        if (this.decoder === decoder && !this.closed) this.decoder = this.createDecoder();
+      },
+    });
+    decoder.configure({ codec: 'opus', sampleRate: this.context.sampleRate, numberOfChannels: 1 });
+    return decoder;
+  }
+
   close(): void {
+    this.closed = true;
     if (this.decoder.state !== 'closed') this.decoder.close();
   }
 

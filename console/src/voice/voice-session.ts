@@ -78,6 +78,7 @@ export class VoiceSession {
         config.frame_duration_ms,
         (frame) => this.send(frame.data, frame.timestampMs),
         (level) => this.listener.level(this.self, level, this.framesSent),
+        (message) => this.listener.state(`The microphone stopped: ${message}`),
       );
       this.listener.state(`Sending Opus, ${config.frame_duration_ms} ms frames, ${this.context.sampleRate} Hz mono`);
     } catch (error) {
