@@ -13,7 +13,7 @@ export function mountPresencePanel(presence: Presence, self: string, actions: Pr
   const render = () => {
     list.replaceChildren(
       ...presence.list().map(({ id, username }) => {
-        const name = h('span', { class: 'name' }, username, id === self ? ' (you)' : '');
+        const name = h('span', { class: 'name', title: username }, username, id === self ? ' (you)' : '');
         if (id === self) return h('li', { 'data-user-id': id }, name);
         const call = h(
           'button',
