@@ -97,6 +97,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
       const page = await context.newPage();
       await page.setViewport({ width, height });
       page.on('pageerror', (error) => pageErrors.push(String(error)));
+      // CONSOLE_TEST_DEBUG=1 prints what the pages log and fetch: the first thing to look at when a browser step hangs.
       if (process.env.CONSOLE_TEST_DEBUG) {
         page.on('console', (message) => process.stderr.write(`[page ${message.type()}] ${message.text()}\n`));
         page.on('requestfailed', (request) => process.stderr.write(`[request failed] ${request.url()} ${request.failure()?.errorText}\n`));
