@@ -24,10 +24,11 @@ export class EnvDto {
   @Max(65535)
   PORT = 3000;
 
+  /** Also serve /ws on this port (0: a port the OS picks, for tests). */
   @Transform(toInt)
   @IsOptional()
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(65535)
   WS_PORT?: number;
 

@@ -132,7 +132,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.httpServer.removeAllListeners('upgrade');
     this.httpServer.on('upgrade', this.dispatchUpgrade);
     const wsPort = this.config.get('WS_PORT', { infer: true });
-    if (wsPort) {
+    if (wsPort !== undefined) {
       const server = createServer((_, response) => {
         response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('Upgrade Required');
       });
@@ -141,8 +141,14 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
         server.once('error', reject).listen(wsPort, this.config.get('HOST', { infer: true }), () => resolve());
       });
       this.portServer = server;
-      this.logger.log(`plain WebSocket endpoint also on port ${wsPort}`);
+      this.logger.log(`plain WebSocket endpoint also on port ${this.extraPort}`);
     }
+  }
+
+  /** The port of the WS_PORT listener (the one the OS picked for WS_PORT=0), when there is one. */
+  get extraPort(): number | undefined {
+    const address = this.portServer?.address();
+    return address && typeof address === 'object' ? address.port : undefined;
   }
 
   async onModuleDestroy(): Promise<void> {
