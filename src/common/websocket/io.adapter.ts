@@ -109,10 +109,14 @@ export class AppIoAdapter extends IoAdapter {
       const eventClass = limits.classOf(String(packet[0]));
       const admission = limiter.admit(eventClass, performance.now());
       if (admission === 'accept') return next();
+      if (admission === 'ignore') return;
       metrics.eventRefused(name, eventClass);
       if (admission === 'disconnect') {
         metrics.socketDropped(name, 'rate_limit');
+        // The client hears why (no automatic reconnect), then the connection goes at once: a close handshake
+        // would leave the rest of what it already sent to be read and decoded.
         socket.disconnect(true);
+        backlogOf(socket).drop();
         return;
       }
       const ack: unknown = packet[packet.length - 1];

@@ -260,6 +260,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     const eventClass = this.limits.classOf(event);
     const admission = client.limiter.admit(eventClass, performance.now());
     if (admission === 'accept') return true;
+    if (admission === 'ignore') return false;
     this.metrics.eventRefused(PATH, eventClass);
     if (admission === 'disconnect') {
       this.metrics.socketDropped(PATH, 'rate_limit');

@@ -78,8 +78,8 @@ export class SocketLimits {
   }
 }
 
-/** What becomes of one inbound event. */
-export type Admission = 'accept' | 'refuse' | 'disconnect';
+/** What becomes of one inbound event: `ignore` once the connection was told to go (events already in flight behind the last straw). */
+export type Admission = 'accept' | 'refuse' | 'disconnect' | 'ignore';
 
 /** One connection's inbound budget: a bucket per event class, and its refusals in the current window. */
 export class ConnectionLimiter {
@@ -87,12 +87,14 @@ export class ConnectionLimiter {
   private version: number;
   private refusals = 0;
   private windowStart = 0;
+  private done = false;
 
   constructor(private readonly limits: SocketLimits) {
     this.version = limits.version;
   }
 
   admit(eventClass: EventClass, now: number): Admission {
+    if (this.done) return 'ignore';
     if (this.version !== this.limits.version) this.retune();
     let bucket = this.buckets[eventClass];
     if (!bucket) {
@@ -104,7 +106,9 @@ export class ConnectionLimiter {
       this.windowStart = now;
       this.refusals = 0;
     }
-    return ++this.refusals >= this.limits.maxRefusals ? 'disconnect' : 'refuse';
+    if (++this.refusals < this.limits.maxRefusals) return 'refuse';
+    this.done = true;
+    return 'disconnect';
   }
 
   private retune(): void {
