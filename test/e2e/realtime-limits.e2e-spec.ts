@@ -40,7 +40,7 @@ describe('realtime limits', () => {
     let sent = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       for (let i = 0; i < BATCH; i++) speaker.ws.send(binaryAudioFrame(channelId, FRAME, sent++, sent * 20));
-      await eventually(async () => expect(received()).toBe(sent), 10_000);
+      await eventually(() => expect(received()).toBe(sent), 10_000);
       if (batch % 10 === 9 && (await slowConsumerDrops(namespace)) > before) return sent;
     }
     throw new Error(`sent ${sent} frames of 16 KB and the slow consumer on ${namespace} is still connected`);
@@ -100,7 +100,7 @@ describe('realtime limits', () => {
     expect(heard).toBe(sent);
     // The listener is still there and still hears the speaker.
     speaker.ws.send(binaryAudioFrame(channel.id, Buffer.from('after'), sent, sent * 20));
-    await eventually(async () => expect(heard).toBe(sent + 1));
+    await eventually(() => expect(heard).toBe(sent + 1));
   });
 
   it('refuses events over a connection budget with RATE_LIMITED, then disconnects the persistent offender; others are unaffected', async () => {

@@ -354,7 +354,7 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
       expect(await emitWithAck(a, 'register', alice.user.id)).toEqual({ ok: true, userId: alice.user.id });
       await expect(unanswered).rejects.toThrow('operation has timed out');
       // The one reply is the validation error of the payload-less callUser.
-      await eventually(async () => expect(heard).toEqual([['error', { error_code: 'INVALID_INPUT', message: 'The payload must be an object' }]]));
+      await eventually(() => expect(heard).toEqual([['error', { error_code: 'INVALID_INPUT', message: 'The payload must be an object' }]]));
       expect(a.connected).toBe(true);
     });
   });
