@@ -182,6 +182,28 @@ describe('/voice namespace', () => {
     expect(await emitWithAck(b, 'AudioData', { channel_id: channel.id, data: 'AAAA' })).toMatchObject({ error_code: 'PERMISSION_DENIED' });
   });
 
+  it('limits AudioData per connection to the audio config frame rate (×4, one second of burst): the rest is refused, not relayed', async () => {
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
+    const [a, b] = [await voice(alice), await voice(bob)];
+    await join(a, channel.id);
+    await join(b, channel.id);
+    let heard = 0;
+    b.on('AudioData', () => heard++);
+    // 20 ms frames: 200 packets per second per connection, 200 at once.
+    const answers = await Promise.all(
+      Array.from({ length: 260 }, (_, seq) =>
+        emitWithAck<{ ok: boolean; error_code?: string }>(a, 'AudioData', { channel_id: channel.id, data: 'AAAA', seq }, 5000),
+      ),
+    );
+    const accepted = answers.filter((answer) => answer.ok).length;
+    expect(accepted).toBeGreaterThanOrEqual(200);
+    expect(accepted).toBeLessThan(260);
+    expect(answers.filter((answer) => !answer.ok).every((answer) => answer.error_code === 'RATE_LIMITED')).toBe(true);
+    await eventually(() => expect(heard).toBe(accepted));
+    expect(a.connected).toBe(true);
+  });
+
   it('pushes AudioConfigChanged when an admin changes the config', async () => {
     const admin = await loginAs(t, { role: 'admin' });
     const listener = await voice(await loginAs(t));
