@@ -17,6 +17,8 @@ import { replyError } from './ws-ack';
 
 /** How long an engine.io connection may wait for its Socket.IO CONNECT (and authentication) before it is closed. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a persistent offender has to complete its close before its connection is destroyed. */
+const OFFENDER_CLOSE_MS = 1000;
 /** How often connections are checked for a backlog that stayed over its cap. */
 const CONGESTION_SWEEP_MS = 500;
 
@@ -113,10 +115,10 @@ export class AppIoAdapter extends IoAdapter {
       metrics.eventRefused(name, eventClass);
       if (admission === 'disconnect') {
         metrics.socketDropped(name, 'rate_limit');
-        // The client hears why (no automatic reconnect), then the connection goes at once: a close handshake
-        // would leave the rest of what it already sent to be read and decoded.
+        // The client hears why (no automatic reconnect); what it still sends is ignored, and a client that does
+        // not complete the close is cut off shortly after rather than after the websocket's 30 s close timeout.
         socket.disconnect(true);
-        backlogOf(socket).drop();
+        setTimeout(() => backlogOf(socket).drop(), OFFENDER_CLOSE_MS).unref();
         return;
       }
       const ack: unknown = packet[packet.length - 1];
