@@ -31,6 +31,12 @@ class EngineBacklog {
     return this.queued + (transport.name === 'websocket' && transport.socket ? transport.socket.bufferedAmount : 0);
   }
 
+  /** Reads nothing more from the client (writes still go out): what it keeps sending stays in the kernel, unparsed. */
+  stopReading(): void {
+    const { transport } = this.conn;
+    if (transport.name === 'websocket') (transport.socket as unknown as { _socket?: { pause(): void } } | undefined)?._socket?.pause();
+  }
+
   /** Closes at once: the raw websocket is destroyed (a close handshake would queue behind the backlog), then engine.io discards its buffer. */
   drop(): void {
     const { transport } = this.conn;
@@ -42,7 +48,7 @@ class EngineBacklog {
 const backlogs = new WeakMap<object, EngineBacklog>();
 
 /** The backlog of a socket's engine.io connection, tracked from the first call on (the adapter calls it on connection). */
-export function backlogOf(socket: Pick<Socket, 'conn'>): { bytes(): number; drop(): void } {
+export function backlogOf(socket: Pick<Socket, 'conn'>): { bytes(): number; stopReading(): void; drop(): void } {
   const conn = socket.conn as unknown as EngineConnection;
   let backlog = backlogs.get(conn);
   if (!backlog) {

@@ -117,8 +117,10 @@ export class AppIoAdapter extends IoAdapter {
         metrics.socketDropped(name, 'rate_limit');
         // The client hears why (no automatic reconnect); what it still sends is ignored, and a client that does
         // not complete the close is cut off shortly after rather than after the websocket's 30 s close timeout.
+        const backlog = backlogOf(socket);
+        backlog.stopReading();
         socket.disconnect(true);
-        setTimeout(() => backlogOf(socket).drop(), OFFENDER_CLOSE_MS).unref();
+        setTimeout(() => backlog.drop(), OFFENDER_CLOSE_MS).unref();
         return;
       }
       const ack: unknown = packet[packet.length - 1];

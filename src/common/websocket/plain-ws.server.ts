@@ -25,6 +25,8 @@ const PATH = '/ws';
 const PUSHED_EVENTS: ReadonlySet<string> = new Set(['user_created', 'user_deleted', 'UPDATE_SCORE', 'message']);
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
+/** How long a persistent offender has to complete its close before its socket is destroyed. */
+const OFFENDER_CLOSE_MS = 1000;
 /** How often clients are checked for an outgoing buffer that stayed over its cap. */
 const CONGESTION_SWEEP_MS = 500;
 
@@ -264,7 +266,9 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.metrics.eventRefused(PATH, eventClass);
     if (admission === 'disconnect') {
       this.metrics.socketDropped(PATH, 'rate_limit');
+      client.stopReading();
       client.close(CLOSE_POLICY, 'Too many events');
+      setTimeout(() => client.terminate(), OFFENDER_CLOSE_MS).unref();
     } else {
       client.sendError(new AppError('RATE_LIMITED', `Too many ${eventClass} events; slow down`));
     }
@@ -331,6 +335,11 @@ class Client implements PlainWsClient {
     }
     this.ws.send(data);
     return true;
+  }
+
+  /** Reads nothing more from the client (a persistent offender): what it keeps sending stays in the kernel, unparsed. */
+  stopReading(): void {
+    (this.ws as unknown as { _socket?: { pause(): void } })._socket?.pause();
   }
 
   /** Closes at once, without a close handshake that would wait behind the backlog. */
