@@ -4,6 +4,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { performance } from 'node:perf_hooks';
 import { isObservable } from 'rxjs';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import { originAllowed } from '../../config/cors';
 import { AppError } from '../errors/app-error';
 import { clientIp, trustProxyOf } from '../net/client-ip';
 import { backlogOf } from './engine-backlog';
@@ -64,8 +65,7 @@ export class AppIoAdapter extends IoAdapter {
       cors: { origin: [...allowed], credentials: true },
       // engine.io asks only for new handshakes (a request without a session id).
       allowRequest: (request, callback) => {
-        const origin = request.headers.origin;
-        if (origin && !allowed.has(origin)) return callback('Origin not allowed', false);
+        if (!originAllowed(request.headers.origin, request.headers.host, allowed)) return callback('Origin not allowed', false);
         if (limits.handshakes.take(clientIp(request, trust), performance.now()) > 0) {
           metrics.handshakeRefused('socket.io');
           return callback('RATE_LIMITED', false);
