@@ -5,11 +5,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Request } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { serveConsole } from './common/console/serve-console';
 import { AppError } from './common/errors/app-error';
 import { deferRefusal } from './common/http/early-refusal';
 import { jsonBody } from './common/http/json-body';
 import { AppIoAdapter } from './common/websocket/io.adapter';
-import { corsOrigins } from './config/cors';
+import { corsOrigins, originAllowed } from './config/cors';
 import type { Env } from './config/env.validation';
 import { parseTrustProxy } from './config/trust-proxy';
 
@@ -41,9 +42,9 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: CORS_MAX_AGE_S,
   };
+  // Per request, because the service's own origin (the console's) is judged against the Host it was asked on.
   app.enableCors((request: Request, callback: (error: Error | null, options: object) => void) => {
-    const origin = request.headers.origin;
-    if (!origin || allowed.has(origin)) return callback(null, { ...cors, origin: true });
+    if (originAllowed(request.headers.origin, request.headers.host, allowed)) return callback(null, { ...cors, origin: true });
     deferRefusal(request, new AppError('PERMISSION_DENIED', 'Origin not allowed by CORS'));
     // The refused preflight goes on to be answered 403 like any other refused request.
     callback(null, { origin: false, preflightContinue: true });
@@ -66,5 +67,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
+  if (!serveConsole(app)) logger.warn('The web console is not built (npm run build:console): /console is not served');
   return app;
 }
