@@ -15,7 +15,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
     bodyParser: false,
   });
-  configureApp(app);
+  await configureApp(app);
   const config = app.get<ConfigService<Env, true>>(ConfigService);
   await app.listen(config.get('PORT', { infer: true }), config.get('HOST', { infer: true }));
 
