@@ -1156,14 +1156,14 @@ export interface components {
             /** @example Channel général */
             description?: string;
             /** @default 10 */
-            max_users: number;
+            max_users?: number;
             /** @default false */
-            is_private: boolean;
+            is_private?: boolean;
             /**
              * @default voice
              * @enum {string}
              */
-            channel_type: "voice" | "text";
+            channel_type?: "voice" | "text";
             /** @description Users (besides the owner) who may see and join a private channel */
             member_ids?: string[];
         };
@@ -1253,12 +1253,12 @@ export interface components {
         };
         GenerateInvitationDto: {
             /** @default 1 */
-            maxUses: number;
+            maxUses?: number;
             /**
              * @description Hours until the code expires (default one week)
              * @default 168
              */
-            expiresInHours: number;
+            expiresInHours?: number;
             note?: string;
         };
         InvitationDto: {

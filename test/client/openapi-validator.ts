@@ -68,7 +68,8 @@ export class OpenApiValidator {
   private validate(raw: Schema, value: unknown, at: string, problems: string[], closed = true): void {
     const schema = this.resolve(raw);
     if (value === null) {
-      if (!schema.nullable) problems.push(`${at}: null but not nullable`);
+      const nullable = schema.nullable === true || (schema.oneOf ?? []).some((option) => this.resolve(option).nullable === true);
+      if (!nullable) problems.push(`${at}: null but not nullable`);
       return;
     }
     if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
