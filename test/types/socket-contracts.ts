@@ -62,3 +62,15 @@ export function typedClientsRefuseWrongEvents(url: string): void {
   const binary: contract.WsClientFrame = { type: 'AudioData', channel_id: 'id', data: new Uint8Array(1) };
   void [frame, binary];
 }
+
+type Listed<T extends readonly string[]> = T[number];
+type Names = typeof contract.SOCKET_EVENT_NAMES;
+// The name lists the AsyncAPI test compares against are complete, not just a subset.
+export type NameChecks = [
+  Expect<Same<Listed<Names['root']['serverToClient']>, keyof contract.RootServerToClientEvents>>,
+  Expect<Same<Listed<Names['root']['clientToServer']>, keyof contract.RootClientToServerEvents>>,
+  Expect<Same<Listed<Names['voice']['serverToClient']>, keyof contract.VoiceServerToClientEvents>>,
+  Expect<Same<Listed<Names['voice']['clientToServer']>, keyof contract.VoiceClientToServerEvents>>,
+  Expect<Same<Listed<Names['ws']['serverToClient']>, contract.WsServerFrame['type']>>,
+  Expect<Same<Listed<Names['ws']['clientToServer']>, contract.WsClientFrame['type']>>,
+];
