@@ -2,8 +2,11 @@ import 'reflect-metadata';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { databaseLabel, startupLine } from './common/logging/log-format';
 import type { Env } from './config/env.validation';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -17,7 +20,17 @@ async function bootstrap(): Promise<void> {
   });
   await configureApp(app);
   const config = app.get<ConfigService<Env, true>>(ConfigService);
-  await app.listen(config.get('PORT', { infer: true }), config.get('HOST', { infer: true }));
+  const host = config.get('HOST', { infer: true });
+  await app.listen(config.get('PORT', { infer: true }), host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const reachable = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  app.get(Logger).log(
+    startupLine({
+      url: `http://${reachable}:${port}`,
+      database: databaseLabel(config.get('MONGODB_URI', { infer: true }), config.get('MONGODB_DB', { infer: true })),
+      docs: config.get('SWAGGER_ENABLED', { infer: true }) === 'true',
+    }),
+  );
 
   // Nest's own signal hooks re-raise the signal (exit 143); the contract is a clean exit 0.
   let stopping = false;
