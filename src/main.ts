@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { databaseLabel, startupLine } from './common/logging/log-format';
 import type { Env } from './config/env.validation';
+import { installShutdown } from './shutdown';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -32,27 +33,7 @@ async function bootstrap(): Promise<void> {
     }),
   );
 
-  // Nest's own signal hooks re-raise the signal (exit 143); the contract is a clean exit 0.
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    setTimeout(() => {
-      console.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms after ${signal}; exiting`);
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    // Stop accepting connections first; open requests and sockets finish in app.close().
-    app.getHttpServer().close();
-    app.close().then(
-      () => process.exit(0),
-      (error: Error) => {
-        console.error(`shutdown failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  installShutdown(app, { drainMs: config.get('SHUTDOWN_DRAIN_MS', { infer: true }), deadlineMs: SHUTDOWN_DEADLINE_MS });
 }
 
 bootstrap().catch((error: Error) => {
