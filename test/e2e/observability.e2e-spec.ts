@@ -53,9 +53,10 @@ describe('observability: names, gauges and the deploy files that use them', () =
     const socket = await connectAs(t.url, alice.accessToken);
     try {
       await t.http().post('/api/channels').set(alice.headers).send({ name: 'General' }).expect(201);
-      const after = await scrape();
-      expect(value(after, 'realtime_connected_users')).toBe('1');
-      expect(value(after, 'realtime_channels')).toBe('1');
+      await eventually(async () => {
+        const after = await scrape();
+        expect([value(after, 'realtime_connected_users'), value(after, 'realtime_channels')]).toEqual(['1', '1']);
+      }, 5000);
       await eventually(async () => expect(value(await scrape(), 'realtime_database_up')).toBe('1'), 5000);
     } finally {
       closeAll(socket);
