@@ -195,6 +195,8 @@ export interface ChannelMemberPayload {
   user_id: string;
   channel_id: string;
 }
+export type UserJoinedPayload = ChannelMemberPayload;
+export type UserLeftPayload = ChannelMemberPayload;
 
 export interface JoinedChannel {
   channel_id: string;

@@ -3,6 +3,8 @@ import { typedClient, type TypedClient } from '../client/typed-client';
 import { SERVICE_KEY_HEADERS } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 import { closeAll, connectAs, waitFor } from '../utils/sockets';
+import { connectRoot, connectVoice } from '../utils/typed-sockets';
+import type { IncomingCallPayload, UserJoinedPayload } from '../../src/contracts/socket-events';
 
 const PASSWORD = 'Sup3r!secret';
 const UUID = /^[0-9a-f-]{36}$/;
@@ -137,6 +139,31 @@ describe('the typed client generated from openapi.json', () => {
       expect(broadcast.data).toEqual({ status: 'Message broadcasted', recipients: 1 });
     } finally {
       closeAll(socket);
+    }
+  });
+
+  it('speaks the realtime protocol through sockets typed with src/contracts', async () => {
+    const alice = await signUpAndLogIn('alice');
+    const bob = await signUpAndLogIn('bob');
+    const [a, b] = [await connectRoot(t.url, alice.accessToken), await connectRoot(t.url, bob.accessToken)];
+    const [va, vb] = [await connectVoice(t.url, alice.accessToken), await connectVoice(t.url, bob.accessToken)];
+    try {
+      const ringing = new Promise<IncomingCallPayload>((resolve) => b.once('incomingCall', resolve));
+      const ack = await new Promise((resolve) => a.emit('callUser', { targetUserId: bob.user.id, signalData: { type: 'offer', sdp: 'v=0' } }, resolve));
+      expect(ack).toEqual({ ok: true, status: 'ringing' });
+      expect(await ringing).toEqual({ from: alice.user.id, username: 'alice', signalData: { type: 'offer', sdp: 'v=0' } });
+
+      const channel = (await api.POST('/api/channels', { body: { name: 'Voice' }, headers: alice.headers })).data!.data;
+      const joined = new Promise<UserJoinedPayload>((resolve) => va.once('UserJoined', resolve));
+      expect(await new Promise((resolve) => va.emit('JoinChannel', { channel_id: channel.id }, resolve))).toEqual({
+        ok: true,
+        channel_id: channel.id,
+        members: [alice.user.id],
+      });
+      await new Promise((resolve) => vb.emit('JoinChannel', { channel_id: channel.id }, resolve));
+      expect(await joined).toEqual({ user_id: bob.user.id, channel_id: channel.id });
+    } finally {
+      closeAll(a, b, va, vb);
     }
   });
 
