@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { isObservable } from 'rxjs';
 import type { Namespace, Server, ServerOptions } from 'socket.io';
+import { originAllowed } from '../../config/cors';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
 import { SocketMetrics } from './socket-metrics';
@@ -38,8 +39,7 @@ export class AppIoAdapter extends IoAdapter {
       maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
       cors: { origin: [...allowed], credentials: true },
       allowRequest: (request, callback) => {
-        const origin = request.headers.origin;
-        callback(null, !origin || allowed.has(origin));
+        callback(null, originAllowed(request.headers.origin, request.headers.host, allowed));
       },
     };
     const server = super.createIOServer(port, settings) as Server;

@@ -6,7 +6,7 @@ import { createServer, IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { corsOrigins } from '../../config/cors';
+import { corsOrigins, originAllowed } from '../../config/cors';
 import type { Env } from '../../config/env.validation';
 import { Authenticator } from '../auth/authenticator';
 import { credentialsFromUpgrade, hasUserCredential } from '../auth/credentials';
@@ -152,8 +152,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     socket.on('error', () => socket.destroy());
-    const origin = request.headers.origin;
-    if (origin && !this.allowedOrigins.has(origin)) {
+    if (!originAllowed(request.headers.origin, request.headers.host, this.allowedOrigins)) {
       refuseUpgrade(socket, 'PERMISSION_DENIED', 'Origin not allowed by CORS');
       return;
     }
