@@ -233,7 +233,7 @@ function voiceClient(url, user, auth = { token: user.token }) {
 
 function wsClient(port, user) {
   return new Promise((resolveClient, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${user.token}`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${user.token}&binary=1`);
     const joins = new Map();
     let audio = () => undefined;
     ws.on('message', (data, isBinary) => {

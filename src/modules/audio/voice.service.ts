@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import { SocketLimits } from '../../common/websocket/socket-limits';
 import type { Env } from '../../config/env.validation';
 import { CHANNEL_EVENTS, ChannelDeletedEvent } from '../channels/channels.events';
 import { ChannelsService } from '../channels/channels.service';
@@ -49,9 +50,12 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     private readonly metricsSources: MetricsSources,
     private readonly userStats: UserStatsService,
     private readonly config: ConfigService<Env, true>,
+    private readonly limits: SocketLimits,
   ) {}
 
   onModuleInit(): void {
+    this.limits.assign(['AudioData'], 'audio');
+    this.limits.setAudioFrameRate(1000 / this.audioConfig.get().frame_duration_ms);
     this.metricsSources.registerAudioSource(() => this.audioSnapshot());
     const pingEvery = this.config.get('AUDIO_PING_INTERVAL_MS', { infer: true });
     this.timers.push(
@@ -122,13 +126,14 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     if (!stream) throw new AppError('PERMISSION_DENIED', 'Not a member of this channel');
     if (bytes > this.audioConfig.get().max_packet_bytes) throw new AppError('PAYLOAD_TOO_LARGE', 'Audio packet larger than max_packet_bytes');
     const channel = this.local.get(packet.channelId)!;
+    let dropped = 0;
     for (const transport of this.transports) {
-      if (channel.perTransport[transport.name] > 0) transport.relay(channel, packet);
+      if (channel.perTransport[transport.name] > 0) dropped += transport.relay(channel, packet);
     }
-    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0);
+    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0) - dropped;
     const relayMicros = (performance.now() - arrival) * 1000;
-    stream.record(packet.seq, packet.timestamp, arrival, bytes, recipients, relayMicros);
-    this.metrics.audioPacketRelayed(bytes, recipients, relayMicros);
+    stream.record(packet.seq, packet.timestamp, arrival, bytes, recipients, relayMicros, dropped);
+    this.metrics.audioPacketRelayed(bytes, recipients, relayMicros, dropped);
   }
 
   recordRtt(connection: VoiceConnection, rttMs: number): void {
@@ -147,6 +152,7 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
 
   @OnEvent(AUDIO_EVENTS.configChanged)
   configChanged({ config }: AudioConfigChangedEvent): void {
+    this.limits.setAudioFrameRate(1000 / config.frame_duration_ms);
     for (const transport of this.transports) transport.toAll('AudioConfigChanged', { config });
   }
 

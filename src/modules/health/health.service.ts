@@ -48,7 +48,7 @@ export class HealthService {
 
   private readinessChecks(): HealthIndicatorFunction[] {
     const checks: HealthIndicatorFunction[] = [
-      () => this.mongoose.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+      () => this.checks.databaseUp('database', () => this.mongoose.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })),
       () => this.checks.eventLoop('event_loop'),
       () => this.checks.heap('heap'),
     ];

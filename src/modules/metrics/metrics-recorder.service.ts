@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { SocketMetrics } from '../../common/websocket/socket-metrics';
+import type { EventClass } from '../../common/websocket/socket-limits';
+import type { SocketDropReason, SocketMetrics } from '../../common/websocket/socket-metrics';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Label values a client can influence are capped (the overflow label included) so a hostile client cannot blow up the series count. */
@@ -108,6 +109,36 @@ export class MetricsRecorder implements SocketMetrics {
     registers: [this.registry],
   });
 
+  private readonly eventsRefused = new Counter({
+    name: 'socket_events_rate_limited_total',
+    help: 'Inbound socket events refused by the per-connection rate limit, by namespace and event class',
+    labelNames: ['namespace', 'class'] as const,
+    registers: [this.registry],
+  });
+  private readonly socketsDropped = new Counter({
+    name: 'socket_disconnects_total',
+    help: 'Connections closed by the server: rate_limit (persistent offender) or slow_consumer (outgoing buffer stayed over its cap)',
+    labelNames: ['namespace', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly handshakesRefused = new Counter({
+    name: 'socket_handshakes_refused_total',
+    help: 'New Socket.IO or /ws handshakes refused by the per-IP limit',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+  private readonly outboundDrops = new Counter({
+    name: 'socket_outbound_dropped_total',
+    help: 'Outgoing messages (audio) not sent because the recipient buffer was over its cap',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+  private readonly audioDropped = new Counter({
+    name: 'audio_packets_dropped_total',
+    help: 'Audio deliveries dropped because the recipient buffer was over its cap (counted as loss)',
+    registers: [this.registry],
+  });
+
   private readonly connectionChildren = new Map<string, { gauge: Gauge.Internal<'namespace'>; total: Counter.Internal }>();
   private readonly eventChildren = new Map<string, Map<string, Counter.Internal>>();
   private readonly throttledChildren = new Map<string, Counter.Internal>();
@@ -150,8 +181,28 @@ export class MetricsRecorder implements SocketMetrics {
     child.inc();
   }
 
-  /** One inbound audio packet of `bytes` relayed to `recipients` sockets in `relayMicros` µs. */
-  audioPacketRelayed(bytes: number, recipients: number, relayMicros: number): void {
+  eventRefused(namespace: string, eventClass: EventClass): void {
+    this.eventsRefused.labels(this.namespaceLabel(namespace), eventClass).inc();
+  }
+
+  socketDropped(namespace: string, reason: SocketDropReason): void {
+    this.socketsDropped.labels(this.namespaceLabel(namespace), reason).inc();
+  }
+
+  handshakeRefused(endpoint: string): void {
+    this.handshakesRefused.labels(endpoint).inc();
+  }
+
+  outboundDropped(namespace: string): void {
+    this.outboundDrops.labels(this.namespaceLabel(namespace)).inc();
+  }
+
+  /**
+   * One inbound audio packet of `bytes` delivered to `recipients` sockets in
+   * `relayMicros` µs; `dropped` more recipients were skipped, their buffers over the cap.
+   */
+  audioPacketRelayed(bytes: number, recipients: number, relayMicros: number, dropped = 0): void {
+    if (dropped > 0) this.audioDropped.inc(dropped);
     const totals = this.totals;
     totals.audioPacketsIn++;
     totals.audioPacketsOut += recipients;
@@ -189,6 +240,11 @@ export class MetricsRecorder implements SocketMetrics {
       this.throttledChildren.set(label, child);
     }
     child.inc();
+  }
+
+  /** Namespaces are the server's own (/, /voice, /ws), but a label is still only made for one that has connections. */
+  private namespaceLabel(namespace: string): string {
+    return this.connectionChildren.has(namespace) ? namespace : OVERFLOW_LABEL;
   }
 
   private connectionChild(namespace: string) {

@@ -1,53 +1,113 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import { RealtimePublisher } from '../../common/websocket/realtime.publisher';
+import type { Env } from '../../config/env.validation';
 import { PresenceService } from '../realtime/presence/presence.service';
 import { PRESENCE_EVENTS, SocketClosedEvent } from '../realtime/realtime.events';
 import { UserStatsService } from '../stats/user-stats.service';
-import { CallRegistry, peerOf } from './call-registry';
+import { Call, CallRegistry, peerOf } from './call-registry';
 import type { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from './dto/signaling.dto';
+import type { IceCandidatePayload } from './signaling.socket-events';
 
 /** What became of a `callUser`. */
 export type CallOutcome = 'ringing' | 'busy' | 'offline';
 
+/** Candidates relayed per call before it is answered (a browser gathers a few dozen at most). */
+export const MAX_CANDIDATES_BEFORE_ANSWER = 50;
+
+/** After a rejection, the same caller may not ring the same callee again for this long (no re-ring loops). */
+export const REJECTED_RECALL_MS = 5000;
+/** Remembered rejections are bounded: beyond this many, the oldest go first. */
+const MAX_REMEMBERED_REJECTIONS = 10_000;
+
+/** What this instance keeps about a call that is still ringing. */
+interface Ringing {
+  timer: NodeJS.Timeout;
+  /** Candidates relayed (or held) so far, both directions. */
+  candidates: number;
+  /** Candidates sent while the callee's presence was being checked: relayed after the offer, in order. */
+  held: { to: string; payload: IceCandidatePayload }[] | null;
+}
+
 /**
  * WebRTC call signaling: who calls whom, busy detection, and the
  * relay of offers, answers and candidates between the two parties only. A call
- * ends when a party ends or rejects it, or when the socket that holds it goes.
+ * ends when a party ends or rejects it, when the socket that holds it goes, or
+ * when it rang unanswered for CALL_RING_TIMEOUT_S.
  */
 @Injectable()
-export class SignalingService {
+export class SignalingService implements OnModuleDestroy {
   private readonly calls = new CallRegistry();
+  /** Ringing calls by caller id (a user is in at most one call). */
+  private readonly ringing = new Map<string, Ringing>();
+  private readonly ringTimeoutMs: number;
+  /** `caller>callee` → when the callee rejected, oldest first. */
+  private readonly rejections = new Map<string, number>();
 
   constructor(
     private readonly presence: PresenceService,
     private readonly publisher: RealtimePublisher,
     private readonly stats: UserStatsService,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.ringTimeoutMs = config.get('CALL_RING_TIMEOUT_S', { infer: true }) * 1000;
+  }
 
+  onModuleDestroy(): void {
+    for (const { timer } of this.ringing.values()) clearTimeout(timer);
+    this.ringing.clear();
+  }
+
+  /**
+   * The call is registered before the callee's presence is looked up, so
+   * candidates the caller sends right behind `callUser` find it; they are held
+   * until the offer went out, and dropped with the call if the callee is offline.
+   */
   async callUser(caller: UserPrincipal, socketId: string, { targetUserId, signalData }: CallUserDto): Promise<CallOutcome> {
     if (targetUserId === caller.userId) throw new AppError('INVALID_INPUT', 'Cannot call yourself');
     this.assertFree(caller.userId);
-    if ((await this.presence.connectionCount(targetUserId)) === 0) return 'offline';
-    // Presence is asynchronous: the caller may have placed another call meanwhile.
-    this.assertFree(caller.userId);
     if (this.calls.of(targetUserId)) return 'busy';
+    if (this.recentlyRejected(caller.userId, targetUserId)) {
+      throw new AppError('RATE_LIMITED', 'This user just rejected your call; wait a few seconds before calling again');
+    }
+    const call: Call = { caller: caller.userId, callee: targetUserId, state: 'ringing', callerSocket: socketId, calleeSocket: null };
+    this.calls.open(call);
+    const ringing: Ringing = { timer: setTimeout(() => this.ringTimedOut(call), this.ringTimeoutMs), candidates: 0, held: [] };
+    ringing.timer.unref();
+    this.ringing.set(call.caller, ringing);
 
-    this.calls.open({ caller: caller.userId, callee: targetUserId, state: 'ringing', callerSocket: socketId, calleeSocket: null });
+    let online: boolean;
+    try {
+      online = (await this.presence.connectionCount(targetUserId)) > 0;
+    } catch (error) {
+      this.forget(call);
+      throw error;
+    }
+    // The call may have ended meanwhile (the caller hung up or disconnected).
+    if (this.calls.of(caller.userId) !== call) return 'offline';
+    if (!online) {
+      this.forget(call);
+      return 'offline';
+    }
     this.stats.add(caller.userId, { calls_made: 1 });
     this.publisher.toUser(targetUserId, 'incomingCall', { from: caller.userId, username: caller.username, signalData });
+    const held = ringing.held ?? [];
+    ringing.held = null;
+    for (const { to, payload } of held) this.publisher.toUser(to, 'iceCandidate', payload);
     return 'ringing';
   }
 
   /** Only the callee of a ringing call answers it; the answering socket then holds the call. */
   answerCall(callee: UserPrincipal, socketId: string, { targetUserId, signalData }: AnswerCallDto): void {
     const call = this.calls.between(callee.userId, targetUserId);
-    if (!call || call.callee !== callee.userId || call.state !== 'ringing') {
+    if (!call || call.callee !== callee.userId || call.state !== 'ringing' || this.ringing.get(call.caller)?.held) {
       throw new AppError('PERMISSION_DENIED', 'No incoming call from this user');
     }
+    this.stopRinging(call);
     call.state = 'active';
     call.calleeSocket = socketId;
     this.publisher.toUser(targetUserId, 'callAccepted', { from: callee.userId, signalData });
@@ -59,7 +119,8 @@ export class SignalingService {
     if (!call || call.callee !== callee.userId || call.state !== 'ringing') {
       throw new AppError('PERMISSION_DENIED', 'No incoming call from this user');
     }
-    this.calls.close(call);
+    this.forget(call);
+    this.rememberRejection(call);
     this.publisher.toUser(targetUserId, 'callRejected', { from: callee.userId });
   }
 
@@ -67,14 +128,30 @@ export class SignalingService {
   endCall(user: UserPrincipal, { targetUserId }: TargetUserDto): void {
     const call = this.calls.between(user.userId, targetUserId);
     if (!call) throw new AppError('PERMISSION_DENIED', 'No call with this user');
-    this.calls.close(call);
+    this.forget(call);
     this.publisher.toUser(targetUserId, 'callEnded', { from: user.userId });
   }
 
-  /** Candidates flow between the parties from the offer on (trickle ICE starts before the answer). */
+  /**
+   * Candidates flow between the parties from the offer on (trickle ICE starts
+   * before the answer), at most MAX_CANDIDATES_BEFORE_ANSWER of them until the answer.
+   */
   iceCandidate(user: UserPrincipal, { targetUserId, candidate }: IceCandidateDto): void {
-    if (!this.calls.between(user.userId, targetUserId)) throw new AppError('PERMISSION_DENIED', 'No call with this user');
-    this.publisher.toUser(targetUserId, 'iceCandidate', { from: user.userId, candidate });
+    const call = this.calls.between(user.userId, targetUserId);
+    if (!call) throw new AppError('PERMISSION_DENIED', 'No call with this user');
+    const payload = { from: user.userId, candidate };
+    const ringing = call.state === 'ringing' ? this.ringing.get(call.caller) : undefined;
+    if (ringing) {
+      if (ringing.candidates >= MAX_CANDIDATES_BEFORE_ANSWER) {
+        throw new AppError('RATE_LIMITED', `At most ${MAX_CANDIDATES_BEFORE_ANSWER} candidates before the call is answered`);
+      }
+      ringing.candidates++;
+      if (ringing.held) {
+        ringing.held.push({ to: targetUserId, payload });
+        return;
+      }
+    }
+    this.publisher.toUser(targetUserId, 'iceCandidate', payload);
   }
 
   /**
@@ -87,7 +164,7 @@ export class SignalingService {
     if (!call) return;
     const holder = call.caller === userId ? call.callerSocket : call.calleeSocket;
     if (holder !== socketId && !(holder === null && lastConnection)) return;
-    this.calls.close(call);
+    this.forget(call);
     this.publisher.toUser(peerOf(call, userId), 'callEnded', { from: userId });
   }
 
@@ -96,10 +173,47 @@ export class SignalingService {
   reset(): AdminOperationCounts {
     const calls = this.calls.clear();
     for (const call of calls) {
+      this.stopRinging(call);
       this.publisher.toUser(call.caller, 'callEnded', { from: call.callee });
       this.publisher.toUser(call.callee, 'callEnded', { from: call.caller });
     }
     return { calls_ended: calls.length };
+  }
+
+  /** Nobody answered in time: both sides are told, each hearing the other as `from`. */
+  private ringTimedOut(call: Call): void {
+    if (this.calls.of(call.caller) !== call || call.state !== 'ringing') return;
+    this.forget(call);
+    this.publisher.toUser(call.caller, 'callEnded', { from: call.callee, reason: 'timeout' });
+    this.publisher.toUser(call.callee, 'callEnded', { from: call.caller, reason: 'timeout' });
+  }
+
+  private rememberRejection(call: Call): void {
+    const key = `${call.caller}>${call.callee}`;
+    this.rejections.delete(key);
+    this.rejections.set(key, Date.now());
+    if (this.rejections.size > MAX_REMEMBERED_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value!);
+  }
+
+  private recentlyRejected(caller: string, callee: string): boolean {
+    const key = `${caller}>${callee}`;
+    const at = this.rejections.get(key);
+    if (at === undefined) return false;
+    if (Date.now() - at < REJECTED_RECALL_MS) return true;
+    this.rejections.delete(key);
+    return false;
+  }
+
+  private forget(call: Call): void {
+    this.stopRinging(call);
+    this.calls.close(call);
+  }
+
+  private stopRinging(call: Call): void {
+    const ringing = this.ringing.get(call.caller);
+    if (!ringing) return;
+    clearTimeout(ringing.timer);
+    this.ringing.delete(call.caller);
   }
 
   private assertFree(userId: string): void {

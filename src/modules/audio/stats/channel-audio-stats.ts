@@ -46,6 +46,7 @@ export function summarize(streams: Iterable<StreamStats>, rttsMs: readonly numbe
   let relayMicros = 0;
   let expected = 0;
   let lost = 0;
+  let dropped = 0;
   let jitterSum = 0;
   let jitterCount = 0;
   let active = 0;
@@ -56,6 +57,7 @@ export function summarize(streams: Iterable<StreamStats>, rttsMs: readonly numbe
     relayMicros += stream.relayMicrosTotal;
     expected += stream.expected;
     lost += stream.lost;
+    dropped += stream.packetsDropped;
     const jitter = stream.jitter;
     if (jitter !== null) {
       jitterSum += jitter;
@@ -64,7 +66,11 @@ export function summarize(streams: Iterable<StreamStats>, rttsMs: readonly numbe
     if (stream.packetsReceived > 0 && nowMs - stream.lastPacketAt <= STREAM_IDLE_MS) active++;
   }
 
-  const lossRate = expected > 0 ? lost / expected : null;
+  // Lost on the way in (sequence gaps) or on the way out (deliveries skipped for a recipient over its buffer cap).
+  const inboundLoss = expected > 0 ? lost / expected : null;
+  const attempted = packetsSent + dropped;
+  const outboundLoss = attempted > 0 && (dropped > 0 || inboundLoss !== null) ? dropped / attempted : null;
+  const lossRate = inboundLoss === null && outboundLoss === null ? null : 1 - (1 - (inboundLoss ?? 0)) * (1 - (outboundLoss ?? 0));
   const jitterMs = jitterCount > 0 ? jitterSum / jitterCount : null;
   const rttMs = rttsMs.length > 0 ? rttsMs.reduce((sum, rtt) => sum + rtt, 0) / rttsMs.length : null;
   const processingUs = packetsReceived > 0 ? relayMicros / packetsReceived : null;
