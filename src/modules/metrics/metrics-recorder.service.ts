@@ -110,31 +110,31 @@ export class MetricsRecorder implements SocketMetrics {
   });
 
   private readonly eventsRefused = new Counter({
-    name: 'socket_events_rate_limited_total',
+    name: `${METRIC_PREFIX}socket_events_rate_limited_total`,
     help: 'Inbound socket events refused by the per-connection rate limit, by namespace and event class',
     labelNames: ['namespace', 'class'] as const,
     registers: [this.registry],
   });
   private readonly socketsDropped = new Counter({
-    name: 'socket_disconnects_total',
+    name: `${METRIC_PREFIX}socket_disconnects_total`,
     help: 'Connections closed by the server: rate_limit (persistent offender) or slow_consumer (outgoing buffer stayed over its cap)',
     labelNames: ['namespace', 'reason'] as const,
     registers: [this.registry],
   });
   private readonly handshakesRefused = new Counter({
-    name: 'socket_handshakes_refused_total',
+    name: `${METRIC_PREFIX}socket_handshakes_refused_total`,
     help: 'New Socket.IO or /ws handshakes refused by the per-IP limit',
     labelNames: ['endpoint'] as const,
     registers: [this.registry],
   });
   private readonly outboundDrops = new Counter({
-    name: 'socket_outbound_dropped_total',
+    name: `${METRIC_PREFIX}socket_outbound_dropped_total`,
     help: 'Outgoing messages (audio) not sent because the recipient buffer was over its cap',
     labelNames: ['namespace'] as const,
     registers: [this.registry],
   });
   private readonly audioDropped = new Counter({
-    name: 'audio_packets_dropped_total',
+    name: `${METRIC_PREFIX}audio_packets_dropped_total`,
     help: 'Audio deliveries dropped because the recipient buffer was over its cap (counted as loss)',
     registers: [this.registry],
   });
