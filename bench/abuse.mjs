@@ -283,11 +283,11 @@ async function counters(url) {
     return total;
   };
   return {
-    audioDropped: sum(/^audio_packets_dropped_total /),
-    slowDisconnects: sum(/^socket_disconnects_total\{.*reason="slow_consumer"/),
-    rateDisconnects: sum(/^socket_disconnects_total\{.*reason="rate_limit"/),
-    eventsRefused: sum(/^socket_events_rate_limited_total\{/),
-    handshakesRefused: sum(/^socket_handshakes_refused_total\{/),
+    audioDropped: sum(/^realtime_audio_packets_dropped_total /),
+    slowDisconnects: sum(/^realtime_socket_disconnects_total\{.*reason="slow_consumer"/),
+    rateDisconnects: sum(/^realtime_socket_disconnects_total\{.*reason="rate_limit"/),
+    eventsRefused: sum(/^realtime_socket_events_rate_limited_total\{/),
+    handshakesRefused: sum(/^realtime_socket_handshakes_refused_total\{/),
   };
 }
 

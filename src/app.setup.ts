@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Request } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -9,16 +9,18 @@ import { serveConsole } from './common/console/serve-console';
 import { AppError } from './common/errors/app-error';
 import { deferRefusal } from './common/http/early-refusal';
 import { jsonBody } from './common/http/json-body';
+import { createOpenApiDocument } from './common/openapi/openapi-document';
 import { AppIoAdapter } from './common/websocket/io.adapter';
 import { corsOrigins, originAllowed } from './config/cors';
 import type { Env } from './config/env.validation';
 import { parseTrustProxy } from './config/trust-proxy';
+import openApiMetadata from './metadata';
 
 /** Browsers may reuse a preflight answer this long (seconds) instead of asking before every authenticated request. */
 const CORS_MAX_AGE_S = 3600;
 
 /** Everything main.ts applies to the app; the e2e tests apply the very same. */
-export function configureApp(app: NestExpressApplication): INestApplication {
+export async function configureApp(app: NestExpressApplication): Promise<INestApplication> {
   const config = app.get<ConfigService<Env, true>>(ConfigService);
   const logger = app.get(Logger);
   app.useLogger(logger);
@@ -54,19 +56,18 @@ export function configureApp(app: NestExpressApplication): INestApplication {
 
   const swagger = config.get('SWAGGER_ENABLED', { infer: true });
   if (swagger === undefined ? config.get('NODE_ENV', { infer: true }) !== 'production' : swagger === 'true') {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Realtime backend')
-        .setDescription('Accounts, presence and messaging, WebRTC signaling, voice channels, metrics')
-        .setVersion('1.0')
-        .addBearerAuth()
-        .addApiKey({ type: 'apiKey', in: 'header', name: 'INSAkari-Connect-Token' }, 'session-token')
-        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'service-key')
-        .build(),
-    );
+    await loadOpenApiMetadata();
+    const document = createOpenApiDocument(app);
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
   if (!serveConsole(app)) logger.warn('The web console is not built (npm run build:console): /console is not served');
   return app;
+}
+
+/**
+ * What the @nestjs/swagger CLI plugin derives from the types (src/metadata.ts, `npm run openapi:metadata`), so
+ * code that `nest build` did not compile (ts-jest) documents the same schemas.
+ */
+export async function loadOpenApiMetadata(): Promise<void> {
+  await SwaggerModule.loadPluginMetadata(openApiMetadata);
 }

@@ -214,6 +214,13 @@ export class EnvDto {
   @Max(1)
   READY_HEAP_USED_RATIO = 0.95;
 
+  /** After SIGTERM, readiness answers 503 for this long before connections close, so a load balancer stops routing first. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(5000)
+  SHUTDOWN_DRAIN_MS = 0;
+
   /** /docs and /docs-json; unset: on, except with NODE_ENV=production. */
   @Transform(blankToUndefined)
   @IsOptional()

@@ -4,10 +4,10 @@ import { createTestApp, TestApp } from '../utils/create-test-app';
 
 const ORIGIN = 'http://localhost:5175';
 
-/** Sum of `http_requests_total` samples with this status, from the real /metrics endpoint. */
+/** Sum of `realtime_http_requests_total` samples with this status, from the real /metrics endpoint. */
 async function requestsWithStatus(t: TestApp, status: number): Promise<number> {
   const text = (await t.http().get('/metrics').expect(200)).text;
-  const family = parsePrometheusTextFormat(text).find((metric) => metric.name === 'http_requests_total');
+  const family = parsePrometheusTextFormat(text).find((metric) => metric.name === 'realtime_http_requests_total');
   const samples = (family?.metrics ?? []) as { labels?: Record<string, string>; value?: string }[];
   return samples.filter((sample) => sample.labels?.status === String(status)).reduce((sum, sample) => sum + Number(sample.value), 0);
 }

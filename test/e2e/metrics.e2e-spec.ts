@@ -301,31 +301,31 @@ describe('GET /metrics (Prometheus)', () => {
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       expect(family(families, name)).toBeDefined();
     }
-    expect(family(families, 'http_request_duration_seconds').type).toBe('HISTOGRAM');
-    expect(family(families, 'audio_relay_latency_seconds').type).toBe('HISTOGRAM');
+    expect(family(families, 'realtime_http_request_duration_seconds').type).toBe('HISTOGRAM');
+    expect(family(families, 'realtime_audio_relay_latency_seconds').type).toBe('HISTOGRAM');
   });
 
   it('HTTP counters and the duration histogram move with traffic, by route pattern and status', async () => {
     const labels = { method: 'GET', route: '/api/metrics/component/:component', status: '200' };
-    const before = counter(await scrape(), 'http_requests_total', labels);
-    const missingBefore = counter(await scrape(), 'http_requests_total', { method: 'GET', route: '/api/metrics/component/:component', status: '404' });
-    const unmatchedBefore = counter(await scrape(), 'http_requests_total', { method: 'GET', route: 'unmatched', status: '404' });
+    const before = counter(await scrape(), 'realtime_http_requests_total', labels);
+    const missingBefore = counter(await scrape(), 'realtime_http_requests_total', { method: 'GET', route: '/api/metrics/component/:component', status: '404' });
+    const unmatchedBefore = counter(await scrape(), 'realtime_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' });
     await t.http().get('/api/metrics/component/audio').expect(200);
     await t.http().get('/api/metrics/component/network').expect(200);
     await t.http().get('/api/metrics/component/nope').expect(404);
     await t.http().get('/no/such/route/12345').expect(404);
 
     const after = await scrape();
-    expect(counter(after, 'http_requests_total', labels)).toBe(before + 2);
-    expect(counter(after, 'http_requests_total', { ...labels, status: '404' })).toBe(missingBefore + 1);
-    expect(counter(after, 'http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(unmatchedBefore + 1);
+    expect(counter(after, 'realtime_http_requests_total', labels)).toBe(before + 2);
+    expect(counter(after, 'realtime_http_requests_total', { ...labels, status: '404' })).toBe(missingBefore + 1);
+    expect(counter(after, 'realtime_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(unmatchedBefore + 1);
     // URLs never become labels.
-    expect(family(after, 'http_requests_total').metrics.some((m) => m.labels?.route?.includes('12345'))).toBe(false);
+    expect(family(after, 'realtime_http_requests_total').metrics.some((m) => m.labels?.route?.includes('12345'))).toBe(false);
     // The parser folds labelled histograms into one sample, so the histogram's count is read from its text line.
     const text = (await t.http().get('/metrics').expect(200)).text;
     const countLine = text
       .split('\n')
-      .find((line) => line.startsWith('http_request_duration_seconds_count{method="GET",route="/api/metrics/component/:component",status="200"}'));
+      .find((line) => line.startsWith('realtime_http_request_duration_seconds_count{method="GET",route="/api/metrics/component/:component",status="200"}'));
     expect(Number(countLine?.split(' ').pop())).toBe(before + 2);
   });
 
@@ -352,18 +352,18 @@ describe('GET /metrics (Prometheus)', () => {
 
       const after = await eventually(async () => {
         const scraped = await scrape();
-        const open = counter(scraped, 'socket_connections', { namespace: '/voice' }) - counter(before, 'socket_connections', { namespace: '/voice' });
+        const open = counter(scraped, 'realtime_sockets_open', { namespace: '/voice' }) - counter(before, 'realtime_sockets_open', { namespace: '/voice' });
         return open === 2 ? scraped : undefined;
       });
       const delta = (name: string, labels: Record<string, string>) => counter(after, name, labels) - counter(before, name, labels);
-      expect(delta('socket_connections_total', { namespace: '/voice' })).toBe(3);
-      expect(delta('socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(1);
-      expect(delta('socket_events_total', { namespace: '/voice', event: 'JoinChannel' })).toBe(3);
-      expect(delta('audio_packets_total', { direction: 'in' })).toBe(1);
-      expect(delta('audio_packets_total', { direction: 'out' })).toBe(2);
-      expect(delta('audio_bytes_total', { direction: 'out' })).toBe(400);
-      expect(delta('socket_events_total', { namespace: '/', event: 'register' })).toBe(1);
-      expect(family(after, 'socket_events_total').metrics.some((m) => m.labels?.event?.startsWith('junk-'))).toBe(false);
+      expect(delta('realtime_socket_connections_total', { namespace: '/voice' })).toBe(3);
+      expect(delta('realtime_socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(1);
+      expect(delta('realtime_socket_events_total', { namespace: '/voice', event: 'JoinChannel' })).toBe(3);
+      expect(delta('realtime_audio_packets_total', { direction: 'in' })).toBe(1);
+      expect(delta('realtime_audio_packets_total', { direction: 'out' })).toBe(2);
+      expect(delta('realtime_audio_bytes_total', { direction: 'out' })).toBe(400);
+      expect(delta('realtime_socket_events_total', { namespace: '/', event: 'register' })).toBe(1);
+      expect(family(after, 'realtime_socket_events_total').metrics.some((m) => m.labels?.event?.startsWith('junk-'))).toBe(false);
     } finally {
       closeAll(a, b, c, root);
     }
@@ -396,10 +396,10 @@ describe('auth and rate-limit counters', () => {
     }
 
     const after = parsePrometheusTextFormat((await t.http().get('/metrics').expect(200)).text);
-    const logins = (result: string) => counter(after, 'auth_logins_total', { result }) - counter(before, 'auth_logins_total', { result });
+    const logins = (result: string) => counter(after, 'realtime_auth_logins_total', { result }) - counter(before, 'realtime_auth_logins_total', { result });
     expect(logins('success')).toBe(succeeded);
     expect(logins('bad_credentials')).toBe(1);
-    const refused = family(after, 'rate_limit_refusals_total').metrics.reduce((sum, m) => sum + Number(m.value), 0);
+    const refused = family(after, 'realtime_rate_limit_refusals_total').metrics.reduce((sum, m) => sum + Number(m.value), 0);
     expect(refused).toBe(1);
   });
 });

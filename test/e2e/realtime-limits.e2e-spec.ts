@@ -28,7 +28,7 @@ describe('realtime limits', () => {
   });
   afterAll(() => t.close());
 
-  const slowConsumerDrops = (namespace: string) => metricValue(t, 'socket_disconnects_total', { namespace, reason: 'slow_consumer' });
+  const slowConsumerDrops = (namespace: string) => metricValue(t, 'realtime_socket_disconnects_total', { namespace, reason: 'slow_consumer' });
 
   /**
    * Sends 16 KB frames from a /ws speaker in batches, each batch only once the
@@ -58,15 +58,15 @@ describe('realtime limits', () => {
     let heard = 0;
     listener.ws.on('message', (_data, isBinary) => (heard += isBinary ? 1 : 0));
     stalled.pauseReading();
-    const droppedBefore = await metricValue(t, 'audio_packets_dropped_total');
+    const droppedBefore = await metricValue(t, 'realtime_audio_packets_dropped_total');
 
     const sent = await floodUntilDropped(speaker, channel.id, () => heard, '/ws');
 
     stalled.resumeReading();
     expect((await stalled.closed).code).toBe(1006);
     expect(stalled.binaries.length).toBeLessThan(sent);
-    expect(await metricValue(t, 'audio_packets_dropped_total')).toBeGreaterThan(droppedBefore);
-    expect(await metricValue(t, 'socket_outbound_dropped_total', { namespace: '/ws' })).toBeGreaterThan(0);
+    expect(await metricValue(t, 'realtime_audio_packets_dropped_total')).toBeGreaterThan(droppedBefore);
+    expect(await metricValue(t, 'realtime_socket_outbound_dropped_total', { namespace: '/ws' })).toBeGreaterThan(0);
     // What was dropped is loss in the channel's statistics; the listener itself lost nothing.
     const stats = (await t.http().get(`/api/channels/${channel.id}/audio/stats`).set(alice.headers).expect(200)).body.data;
     expect(stats.packet_loss_rate).toBeGreaterThan(0);
@@ -96,7 +96,7 @@ describe('realtime limits', () => {
     pauseReading(stalled, false);
     await disconnected(stalled, 10_000);
     expect(stalledHeard).toBeLessThan(sent);
-    expect(await metricValue(t, 'socket_outbound_dropped_total', { namespace: '/voice' })).toBeGreaterThan(0);
+    expect(await metricValue(t, 'realtime_socket_outbound_dropped_total', { namespace: '/voice' })).toBeGreaterThan(0);
     expect(heard).toBe(sent);
     // The listener is still there and still hears the speaker.
     speaker.ws.send(binaryAudioFrame(channel.id, Buffer.from('after'), sent, sent * 20));
@@ -107,7 +107,7 @@ describe('realtime limits', () => {
     const [alice, bob] = [await loginAs(t), await loginAs(t)];
     const [flooder, bystander] = [await connectAs(t.url, alice.accessToken), await connectAs(t.url, bob.accessToken)];
     sockets.push(flooder, bystander);
-    const refusedBefore = await metricValue(t, 'socket_events_rate_limited_total', { namespace: '/', class: 'signaling' });
+    const refusedBefore = await metricValue(t, 'realtime_socket_events_rate_limited_total', { namespace: '/', class: 'signaling' });
 
     // Default signaling budget: 20 per second, 60 at once.
     const answers = await Promise.all(
@@ -127,8 +127,10 @@ describe('realtime limits', () => {
     const gone = disconnected(flooder, 5000);
     for (let i = 0; i < 150 && flooder.connected; i++) flooder.emit('iceCandidate', { targetUserId: UNKNOWN_USER, candidate: {} });
     expect(await gone).toBe('io server disconnect');
-    expect(await metricValue(t, 'socket_disconnects_total', { namespace: '/', reason: 'rate_limit' })).toBeGreaterThanOrEqual(1);
-    expect(await metricValue(t, 'socket_events_rate_limited_total', { namespace: '/', class: 'signaling' })).toBeGreaterThanOrEqual(refusedBefore + 100);
+    expect(await metricValue(t, 'realtime_socket_disconnects_total', { namespace: '/', reason: 'rate_limit' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(t, 'realtime_socket_events_rate_limited_total', { namespace: '/', class: 'signaling' })).toBeGreaterThanOrEqual(
+      refusedBefore + 100,
+    );
     expect(await emitWithAck(bystander, 'register', bob.user.id)).toEqual({ ok: true, userId: bob.user.id });
   });
 
@@ -143,7 +145,7 @@ describe('realtime limits', () => {
     expect(errors).toContain('RATE_LIMITED');
     // Default messaging budget: 30 at once (the rest of the 200 were refused, or never read once the socket closed).
     expect(errors.filter((error) => error !== 'RATE_LIMITED').length).toBeLessThanOrEqual(31);
-    expect(await metricValue(t, 'socket_disconnects_total', { namespace: '/ws', reason: 'rate_limit' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(t, 'realtime_socket_disconnects_total', { namespace: '/ws', reason: 'rate_limit' })).toBeGreaterThanOrEqual(1);
   });
 
   it('limits new handshakes per client IP on Socket.IO and /ws, one budget for both', async () => {
@@ -169,8 +171,8 @@ describe('realtime limits', () => {
         headers: { 'retry-after': expect.stringMatching(/^\d+$/) },
         body: { success: false, error_code: 'RATE_LIMITED' },
       });
-      expect(await metricValue(limited, 'socket_handshakes_refused_total', { endpoint: 'socket.io' })).toBeGreaterThanOrEqual(1);
-      expect(await metricValue(limited, 'socket_handshakes_refused_total', { endpoint: '/ws' })).toBe(1);
+      expect(await metricValue(limited, 'realtime_socket_handshakes_refused_total', { endpoint: 'socket.io' })).toBeGreaterThanOrEqual(1);
+      expect(await metricValue(limited, 'realtime_socket_handshakes_refused_total', { endpoint: '/ws' })).toBe(1);
       // Connections already open are not affected.
       expect(await emitWithAck(opened[0], 'register', alice.user.id)).toEqual({ ok: true, userId: alice.user.id });
       // The budget refills.

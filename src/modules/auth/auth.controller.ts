@@ -13,6 +13,9 @@ import { SignupDto } from './dto/signup.dto';
 import { UpdateAccountDto } from './dto/update-account.dto';
 import { VerifyDto } from './dto/verify.dto';
 import type { SessionMetadata } from './sessions.service';
+import { ApiBody, ApiErrors } from '../../common/openapi/api-responses';
+import { MessageDto, UserEnvelopeDto } from '../users/dto/user-response.dto';
+import { LoginResultDto, RefreshResultDto, VerifyResultDto } from './dto/auth-response.dto';
 
 const MAX_USER_AGENT = 256;
 
@@ -31,6 +34,8 @@ export class AuthController {
   @Public()
   @CredentialRoute()
   @NoStore()
+  @ApiBody(UserEnvelopeDto, { status: 201 })
+  @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN', 'INVITATION_INVALID')
   @Post('auth/signup')
   signup(@Body() dto: SignupDto) {
     return this.auth.signup(dto);
@@ -39,6 +44,8 @@ export class AuthController {
   @Public()
   @CredentialRoute()
   @NoStore()
+  @ApiBody(LoginResultDto)
+  @ApiErrors('PERMISSION_DENIED')
   @Post('auth/login')
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() request: Request): Promise<LoginResult> {
@@ -49,6 +56,8 @@ export class AuthController {
   @Public()
   @CredentialRoute()
   @NoStore()
+  @ApiBody(LoginResultDto)
+  @ApiErrors('PERMISSION_DENIED')
   @Post('login')
   @HttpCode(200)
   loginAlias(@Body() dto: LoginDto, @Req() request: Request): Promise<LoginResult> {
@@ -58,6 +67,8 @@ export class AuthController {
   @Public()
   @CredentialRoute()
   @NoStore()
+  @ApiBody(RefreshResultDto)
+  @ApiErrors('UNAUTHORIZED')
   @Post('auth/refresh')
   @HttpCode(200)
   refresh(@Body() dto: RefreshDto): Promise<RefreshResult> {
@@ -67,6 +78,8 @@ export class AuthController {
   @Public()
   @CredentialRoute()
   @NoStore()
+  @ApiBody(VerifyResultDto)
+  @ApiErrors('UNAUTHORIZED', 'TOKEN_EXPIRED')
   @Post('auth/verify')
   @HttpCode(200)
   verify(@Body() dto: VerifyDto, @Req() request: Request): Promise<VerifyResult> {
@@ -74,6 +87,7 @@ export class AuthController {
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @ApiBody(MessageDto)
   @Post('auth/logout')
   @HttpCode(200)
   logout(@CurrentUser() principal: UserPrincipal) {
@@ -82,6 +96,8 @@ export class AuthController {
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
   @CredentialRoute()
+  @ApiBody(MessageDto)
+  @ApiErrors('PERMISSION_DENIED')
   @Post('auth/signout')
   @HttpCode(200)
   signout(@Body() dto: SignoutDto, @CurrentUser() principal: UserPrincipal) {
@@ -90,6 +106,7 @@ export class AuthController {
 
   @OnAuthFailure('PERMISSION_DENIED', 'Incorrect token')
   @NoStore()
+  @ApiBody(UserEnvelopeDto)
   @Get('auth/user')
   me(@CurrentUser() principal: UserPrincipal) {
     return this.auth.me(principal);
@@ -97,6 +114,8 @@ export class AuthController {
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
   @CredentialRoute()
+  @ApiBody(UserEnvelopeDto)
+  @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN')
   @Post('auth/user')
   @HttpCode(200)
   update(@Body() dto: UpdateAccountDto, @CurrentUser() principal: UserPrincipal) {
