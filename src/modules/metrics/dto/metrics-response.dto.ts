@@ -73,6 +73,7 @@ export class HealthComponentsDto {
   performance!: ComponentHealthDto;
   memory!: ComponentHealthDto;
   audio!: ComponentHealthDto;
+  network!: ComponentHealthDto;
   database!: ComponentHealthDto;
 }
 
