@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -18,6 +19,8 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   const config = app.get<ConfigService<Env, true>>(ConfigService);
   await app.listen(config.get('PORT', { infer: true }), config.get('HOST', { infer: true }));
+  // A launcher that started us with an IPC channel (tests, benches) learns the port PORT=0 got.
+  process.send?.({ listening: (app.getHttpServer().address() as AddressInfo).port });
 
   // Nest's own signal hooks re-raise the signal (exit 143); the contract is a clean exit 0.
   let stopping = false;
