@@ -1,0 +1,201 @@
+import type { Redis } from 'ioredis';
+import type { ChannelMembershipStore, JoinOutcome, LeaveOutcome } from './channel-membership.store';
+
+/** A user who stopped being a member because the instance holding their connections died. */
+export interface ReleasedMember {
+  channelId: string;
+  userId: string;
+}
+
+/*
+ * Keys (`<p>` is the prefix):
+ *   <p>:<channel>:users          ZSET user → join sequence (members in joining order, capacity = ZCARD)
+ *   <p>:<channel>:conns:<user>   SET of "<incarnation>|<connection>" (the user's connections in the channel)
+ *   <p>:user:<user>              ZSET channel → join sequence (channelsOf)
+ *   <p>:inst:<incarnation>       SET of "<channel> <user> <incarnation>|<connection>" (what that process holds)
+ *   <p>:active                   SET of channels with a member
+ *   <p>:seq                      the join sequence
+ * Ids never contain spaces (UUIDs; connection ids are "transport:id"), so an entry splits unambiguously.
+ * The scripts build the keys of a dead instance's entries themselves: this targets one Redis, not Redis Cluster.
+ */
+
+const JOIN = `
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+  redis.call('SADD', KEYS[2], ARGV[3])
+  redis.call('SADD', KEYS[4], ARGV[5])
+  return 0
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+local seq = redis.call('INCR', KEYS[6])
+redis.call('ZADD', KEYS[1], seq, ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], seq, ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[5])
+redis.call('SADD', KEYS[5], ARGV[1])
+return 1`;
+
+const LEAVE = `
+if redis.call('SREM', KEYS[2], ARGV[3]) == 0 then return -1 end
+redis.call('SREM', KEYS[4], ARGV[4])
+if redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[5], ARGV[1]) end
+return 1`;
+
+/** KEYS[1] the dead incarnation's set; ARGV[1] the prefix. Answers channel, user, channel, user… of the users who left. */
+const RELEASE_INSTANCE = `
+local p = ARGV[1]
+local gone = {}
+for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local c, u, m = string.match(entry, '^(%S+) (%S+) (%S+)$')
+  if c then
+    local conns = p .. ':' .. c .. ':conns:' .. u
+    if redis.call('SREM', conns, m) == 1 and redis.call('SCARD', conns) == 0 then
+      local users = p .. ':' .. c .. ':users'
+      redis.call('ZREM', users, u)
+      redis.call('ZREM', p .. ':user:' .. u, c)
+      if redis.call('ZCARD', users) == 0 then redis.call('SREM', p .. ':active', c) end
+      table.insert(gone, c)
+      table.insert(gone, u)
+    end
+  end
+end
+redis.call('DEL', KEYS[1])
+return gone`;
+
+/** KEYS[1] the channel's users; ARGV[1] the prefix, ARGV[2] the channel. Answers the members in joining order. */
+const REMOVE_CHANNEL = `
+local p, c = ARGV[1], ARGV[2]
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, u in ipairs(members) do
+  local conns = p .. ':' .. c .. ':conns:' .. u
+  for _, m in ipairs(redis.call('SMEMBERS', conns)) do
+    local incarnation = string.match(m, '^([^|]+)|')
+    if incarnation then redis.call('SREM', p .. ':inst:' .. incarnation, c .. ' ' .. u .. ' ' .. m) end
+  end
+  redis.call('DEL', conns)
+  redis.call('ZREM', p .. ':user:' .. u, c)
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', p .. ':active', c)
+return members`;
+
+/**
+ * Channel membership shared by every instance through Redis. Each step is one
+ * Lua script, so the capacity check and the insert are atomic across
+ * instances: of six users racing for two seats on any instances, two get in.
+ * Every connection is recorded under the incarnation of the process that holds
+ * it, so the entries of an instance that died are released in one step
+ * (`releaseInstance`, driven by InstanceLiveness).
+ */
+export class RedisChannelMembershipStore implements ChannelMembershipStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly incarnation: string,
+    private readonly prefix = 'vc',
+  ) {}
+
+  async join(channelId: string, userId: string, connectionId: string, capacity: number): Promise<JoinOutcome> {
+    const member = this.member(connectionId);
+    const result = await this.redis.eval(
+      JOIN,
+      6,
+      this.usersKey(channelId),
+      this.connsKey(channelId, userId),
+      this.userKey(userId),
+      this.instanceKey(this.incarnation),
+      `${this.prefix}:active`,
+      `${this.prefix}:seq`,
+      channelId,
+      userId,
+      member,
+      capacity,
+      `${channelId} ${userId} ${member}`,
+    );
+    if (result === -1) return { status: 'full' };
+    return { status: 'joined', firstConnection: result === 1 };
+  }
+
+  async leave(channelId: string, userId: string, connectionId: string): Promise<LeaveOutcome> {
+    const member = this.member(connectionId);
+    const result = await this.redis.eval(
+      LEAVE,
+      5,
+      this.usersKey(channelId),
+      this.connsKey(channelId, userId),
+      this.userKey(userId),
+      this.instanceKey(this.incarnation),
+      `${this.prefix}:active`,
+      channelId,
+      userId,
+      member,
+      `${channelId} ${userId} ${member}`,
+    );
+    return { left: result !== -1, lastConnection: result === 1 };
+  }
+
+  members(channelId: string): Promise<string[]> {
+    return this.redis.zrange(this.usersKey(channelId), '0', '-1');
+  }
+
+  async counts(channelIds: readonly string[]): Promise<Map<string, number>> {
+    if (channelIds.length === 0) return new Map();
+    const pipeline = this.redis.pipeline();
+    for (const id of channelIds) pipeline.zcard(this.usersKey(id));
+    const results = (await pipeline.exec()) ?? [];
+    return new Map(
+      channelIds.map((id, index) => {
+        const [error, count] = results[index] ?? [null, 0];
+        if (error) throw error;
+        return [id, Number(count)];
+      }),
+    );
+  }
+
+  channelsOf(userId: string): Promise<string[]> {
+    return this.redis.zrange(this.userKey(userId), '0', '-1');
+  }
+
+  activeChannelCount(): Promise<number> {
+    return this.redis.scard(`${this.prefix}:active`);
+  }
+
+  async removeChannel(channelId: string): Promise<string[]> {
+    return (await this.redis.eval(REMOVE_CHANNEL, 1, [this.usersKey(channelId), this.prefix, channelId])) as string[];
+  }
+
+  async clear(): Promise<number> {
+    let memberships = 0;
+    for (const channelId of await this.redis.smembers(`${this.prefix}:active`)) memberships += (await this.removeChannel(channelId)).length;
+    return memberships;
+  }
+
+  /** Drops every connection the incarnation held; answers the users who thereby left a channel. Idempotent. */
+  async releaseInstance(incarnation: string): Promise<ReleasedMember[]> {
+    const flat = (await this.redis.eval(RELEASE_INSTANCE, 1, [this.instanceKey(incarnation), this.prefix])) as string[];
+    const released: ReleasedMember[] = [];
+    for (let index = 0; index + 1 < flat.length; index += 2) released.push({ channelId: flat[index], userId: flat[index + 1] });
+    return released;
+  }
+
+  private member(connectionId: string): string {
+    return `${this.incarnation}|${connectionId}`;
+  }
+
+  private usersKey(channelId: string): string {
+    return `${this.prefix}:${channelId}:users`;
+  }
+
+  private connsKey(channelId: string, userId: string): string {
+    return `${this.prefix}:${channelId}:conns:${userId}`;
+  }
+
+  private userKey(userId: string): string {
+    return `${this.prefix}:user:${userId}`;
+  }
+
+  private instanceKey(incarnation: string): string {
+    return `${this.prefix}:inst:${incarnation}`;
+  }
+}
