@@ -31,12 +31,17 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.commandConnection;
   }
 
-  /** A new connection owned by the caller's purpose (pub/sub, adapter), closed at shutdown. */
-  dedicated(purpose: string): Redis {
+  /**
+   * A new connection owned by the caller's purpose (pub/sub, adapter), closed at shutdown.
+   * `offlineQueue: false` fails commands at once while Redis is away instead of queueing
+   * them: right for fire-and-forget publishes, which would otherwise pile up in memory.
+   */
+  dedicated(purpose: string, { offlineQueue = true }: { offlineQueue?: boolean } = {}): Redis {
     if (!this.url) throw new Error('REDIS_URL is not set');
     const connection = new Redis(this.url, {
       connectionName: purpose,
       maxRetriesPerRequest: 2,
+      enableOfflineQueue: offlineQueue,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
     let wasReady = false;

@@ -16,6 +16,7 @@ import type { AuthenticatedSocket, SocketData } from '../../common/websocket/soc
 import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
 import { PresenceService } from './presence/presence.service';
+import { PRESENCE_EVENTS, PresenceDepartedEvent } from './realtime.events';
 import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.socket-events';
 
 type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEvents>;
@@ -76,6 +77,13 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     const userId = this.presence.register(socket.data.principal, payload);
     if (typeof ack === 'function') ack(ackOk({ userId }));
     else socket.emit('registered', { userId });
+  }
+
+  /** Users gone with a dead instance (or while Redis was away): told once, by the instance that noticed, to every instance. */
+  @OnEvent(PRESENCE_EVENTS.departed)
+  departed({ userIds }: PresenceDepartedEvent): void {
+    if (this.stopping) return;
+    for (const userId of userIds) this.server.emit('userDisconnected', { userId });
   }
 
   /** Admin reset: every socket of namespace `/` is disconnected (on every instance); clients may reconnect. */

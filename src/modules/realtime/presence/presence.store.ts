@@ -36,4 +36,13 @@ export abstract class PresenceStore {
 
   /** Sockets of every user. */
   abstract totalConnections(): Promise<number>;
+
+  /**
+   * Users who left without a disconnect this process handled: the sockets of an
+   * instance that died, or that closed while Redis was away. A single process
+   * sees every disconnect itself, so the in-memory store never calls it.
+   */
+  onDepartures(listener: (userIds: string[]) => void): void {
+    void listener;
+  }
 }
