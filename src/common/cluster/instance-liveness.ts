@@ -42,6 +42,12 @@ export class InstanceLiveness implements OnModuleInit, OnApplicationShutdown {
     this.handlers.push(handler);
   }
 
+  /** The other instances listed as alive (one that just died stays listed until a sweep notices). */
+  async peers(): Promise<string[]> {
+    if (!this.redis.enabled) return [];
+    return (await this.redis.commands.smembers(INSTANCES_KEY)).filter((incarnation) => incarnation !== this.incarnation);
+  }
+
   onModuleInit(): void {
     if (!this.redis.enabled) return;
     void this.beat();
@@ -75,7 +81,7 @@ export class InstanceLiveness implements OnModuleInit, OnApplicationShutdown {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const listed = (await this.redis.commands.smembers(INSTANCES_KEY)).filter((incarnation) => incarnation !== this.incarnation);
+      const listed = await this.peers();
       if (listed.length === 0) return;
       const pipeline = this.redis.commands.pipeline();
       for (const incarnation of listed) pipeline.exists(aliveKey(incarnation));

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AudioModule } from '../audio/audio.module';
 import { HealthModule } from '../health/health.module';
 import { UsersModule } from '../users/users.module';
 import { AdminController } from './admin.controller';
@@ -7,7 +8,7 @@ import { ServerStatisticsController } from './server-statistics.controller';
 import { ServerStatisticsService } from './server-statistics.service';
 
 @Module({
-  imports: [HealthModule, UsersModule],
+  imports: [HealthModule, UsersModule, AudioModule],
   controllers: [AdminController, ServerStatisticsController],
   providers: [AdminService, ServerStatisticsService],
 })

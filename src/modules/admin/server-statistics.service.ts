@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { VoiceService } from '../audio/voice.service';
 import { MetricsSources } from '../metrics/metrics-sources.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { round } from '../metrics/metrics.sample';
@@ -13,12 +14,18 @@ export class ServerStatisticsService {
     private readonly users: UsersService,
     private readonly sources: MetricsSources,
     private readonly metrics: MetricsService,
+    private readonly voice: VoiceService,
   ) {}
 
   async server() {
-    const [totalUsers, channels, sample] = await Promise.all([this.users.countAll(), this.sources.channels(), this.metrics.latest()]);
+    const [totalUsers, channels, sample, audio] = await Promise.all([
+      this.users.countAll(),
+      this.sources.channels(),
+      this.metrics.latest(),
+      // Audio of every instance: the cluster's packets and bytes, not only this process's.
+      this.voice.clusterSummary(),
+    ]);
     const presence = this.sources.presence();
-    const audio = this.sources.audio();
     return {
       total_users: totalUsers,
       active_users: presence.connected_users,

@@ -12,6 +12,7 @@ import type { UserStatsService } from '../stats/user-stats.service';
 import { strictMock } from '../../../test/utils/strict-mock';
 import { AudioConfig, DEFAULT_AUDIO_CONFIG } from './audio-config';
 import type { AudioConfigService } from './audio-config.service';
+import { LocalVoiceLink } from './cluster/voice-link';
 import { VoiceService } from './voice.service';
 import type { VoiceEvent, VoiceEventMap } from './voice.socket-events';
 import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport, VoiceTransportName } from './voice.types';
@@ -124,6 +125,7 @@ describe('VoiceService', () => {
       strictMock<MetricsSources>({ registerAudioSource: jest.fn((source: () => AudioMetricsSnapshot) => (audioSource = source)) }, 'metrics sources'),
       strictMock<UserStatsService>({ add }, 'user stats'),
       strictMock<ConfigService<Env, true>>({ get: config }, 'config'),
+      new LocalVoiceLink(),
     );
     voice = new FakeTransport('voice');
     ws = new FakeTransport('ws');
