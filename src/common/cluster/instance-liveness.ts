@@ -5,8 +5,8 @@ import { RedisConnections } from '../redis/redis-connections';
 
 /** How often this process says it is alive, and how often it looks for peers that stopped saying so. */
 export const HEARTBEAT_MS = 2_000;
-/** A peer silent this long is dead. With the sweep period, a SIGKILLed instance is released within 12 s. */
-export const ALIVE_TTL_MS = 10_000;
+/** A peer silent this long is dead. With the sweep period, a SIGKILLed instance is released within about 10 s. */
+export const ALIVE_TTL_MS = 8_000;
 
 const INSTANCES_KEY = 'cluster:instances';
 const aliveKey = (incarnation: string) => `cluster:alive:${incarnation}`;
