@@ -21,7 +21,9 @@ interface EngineWebSocketTransport {
  * channel's sockets from the voice service's delivery index: Socket.IO
  * encodes a packet once for all its recipients (binary data as a binary
  * attachment, never base64), and the sender's own sockets are left out
- * through their `user:<id>` room.
+ * through their `user:<id>` room. Both go to this instance's sockets only
+ * (`local`): the delivery index is this instance's, and the VoiceLink, not the
+ * Socket.IO adapter, carries a packet to the other instances, once.
  */
 export class SocketIoVoiceTransport implements VoiceTransport {
   readonly name = 'voice';
@@ -45,12 +47,12 @@ export class SocketIoVoiceTransport implements VoiceTransport {
   }
 
   toChannel<E extends VoiceEvent>(channel: ChannelConnections, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
-    const room = this.namespace.to(this.socketIdsOf(channel));
+    const room = this.namespace.local.to(this.socketIdsOf(channel));
     (exceptUserId ? room.except(userRoom(exceptUserId)) : room).emit(event, ...voiceEventArgs(event, payload));
   }
 
   relay(channel: ChannelConnections, packet: AudioPacket): void {
-    this.namespace
+    this.namespace.local
       .to(this.socketIdsOf(channel))
       .except(userRoom(packet.userId))
       .emit('AudioData', {
