@@ -25,6 +25,15 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.url !== undefined;
   }
 
+  /**
+   * The command connection is up now. A store checks it before a request-path
+   * command so that, while Redis is away, it answers from this instance at once
+   * instead of waiting for the command's retries to fail.
+   */
+  get available(): boolean {
+    return this.enabled && this.commands.status === 'ready';
+  }
+
   /** The shared command connection. Only call when `enabled`. */
   get commands(): Redis {
     this.commandConnection ??= this.dedicated('commands');

@@ -11,9 +11,13 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
   private readonly fallback = new ThrottlerStorageService();
 
-  constructor(private readonly shared: ThrottlerStorage) {}
+  constructor(
+    private readonly shared: ThrottlerStorage,
+    private readonly sharedAvailable: () => boolean,
+  ) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    if (!this.sharedAvailable()) return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
     try {
       return await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
     } catch (error) {

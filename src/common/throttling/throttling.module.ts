@@ -25,7 +25,7 @@ import { ResilientThrottlerStorage } from './resilient-throttler.storage';
       useFactory: (config: ConfigService<Env, true>, redis: RedisConnections) => {
         const ttl = config.get('THROTTLE_TTL_S', { infer: true }) * 1000;
         return {
-          storage: redis.enabled ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis.commands)) : undefined,
+          storage: redis.enabled ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis.commands), () => redis.available) : undefined,
           setHeaders: false,
           generateKey: (_context, tracker, name) => `${name}:${tracker}`,
           throttlers: [

@@ -56,7 +56,7 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
       provide: LoginLockout,
       inject: [ConfigService, RedisConnections],
       useFactory: (config: ConfigService<Env, true>, redis: RedisConnections): LoginLockout =>
-        redis.enabled ? new RedisLoginLockout(redis.commands, lockoutSettings(config)) : new InMemoryLoginLockout(lockoutSettings(config)),
+        redis.enabled ? new RedisLoginLockout(redis, lockoutSettings(config)) : new InMemoryLoginLockout(lockoutSettings(config)),
     },
     SessionCache,
     SessionRevocations,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { RedisConnections } from '../../common/redis/redis-connections';
 import { globalKey, InMemoryLoginLockout, LockoutSettings, LoginLockout, pairKey } from './login-lockout';
 
 /**
@@ -39,16 +40,17 @@ export class RedisLoginLockout extends LoginLockout {
   private readonly fallback: InMemoryLoginLockout;
 
   constructor(
-    redis: Redis,
+    private readonly connections: RedisConnections,
     private readonly settings: LockoutSettings,
   ) {
     super();
-    this.redis = redis as LockoutCommands;
+    this.redis = connections.commands as LockoutCommands;
     this.redis.defineCommand('lockoutRecord', { numberOfKeys: 4, lua: RECORD });
     this.fallback = new InMemoryLoginLockout(settings);
   }
 
   async retryAfter(username: string, ip: string): Promise<number> {
+    if (!this.connections.available) return this.fallback.retryAfter(username, ip);
     try {
       const results =
         (await this.redis
@@ -68,6 +70,7 @@ export class RedisLoginLockout extends LoginLockout {
   }
 
   async recordFailure(username: string, ip: string): Promise<number> {
+    if (!this.connections.available) return this.fallback.recordFailure(username, ip);
     try {
       const pair = pairKey(username, ip);
       const global = globalKey(username);
@@ -89,6 +92,7 @@ export class RedisLoginLockout extends LoginLockout {
   }
 
   async reset(username: string, ip: string): Promise<void> {
+    if (!this.connections.available) return this.fallback.reset(username, ip);
     try {
       await this.redis.del(failKey(pairKey(username, ip)));
     } catch (error) {

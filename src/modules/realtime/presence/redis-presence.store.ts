@@ -95,7 +95,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
   private timer?: NodeJS.Timeout;
 
   constructor(
-    connections: RedisConnections,
+    private readonly connections: RedisConnections,
     private readonly liveness: InstanceLiveness,
   ) {
     super();
@@ -121,6 +121,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
     const local = await this.local.add(connection);
     const entry = JSON.stringify([userId, username, connectedAt]);
     this.entries.set(socketId, entry);
+    if (!this.connections.available) return this.degraded(local);
     this.inFlight += 1;
     try {
       const first = await this.redis.presenceAdd(
@@ -137,8 +138,8 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
       );
       return { first: first === 1 };
     } catch (error) {
-      this.degraded(error);
-      return local;
+      this.logger.warn(`presence kept in memory until Redis answers: ${(error as Error).message}`);
+      return this.degraded(local);
     } finally {
       this.inFlight -= 1;
     }
@@ -147,6 +148,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
   async remove(userId: string, socketId: string): Promise<{ last: boolean }> {
     const local = await this.local.remove(userId, socketId);
     if (!this.entries.delete(socketId)) return { last: false };
+    if (!this.connections.available) return this.degraded(local);
     this.inFlight += 1;
     try {
       const last = await this.redis.presenceRemove(
@@ -160,14 +162,15 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
       );
       return { last: last === 1 };
     } catch (error) {
-      this.degraded(error);
-      return local;
+      this.logger.warn(`presence kept in memory until Redis answers: ${(error as Error).message}`);
+      return this.degraded(local);
     } finally {
       this.inFlight -= 1;
     }
   }
 
   async connectionCount(userId: string): Promise<number> {
+    if (!this.connections.available) return this.local.connectionCount(userId);
     try {
       return await this.redis.hlen(userKey(userId));
     } catch {
@@ -176,19 +179,25 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
   }
 
   async users(): Promise<PresenceUser[]> {
-    let online: Record<string, string>;
+    if (!this.connections.available) return this.local.users();
     try {
-      online = await this.redis.hgetall(ONLINE);
+      return await this.clusterUsers();
     } catch {
       return this.local.users();
     }
+  }
+
+  private async clusterUsers(): Promise<PresenceUser[]> {
+    const online = await this.redis.hgetall(ONLINE);
     const ids = Object.keys(online);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hvals(userKey(id));
     const results = (await pipeline.exec()) ?? [];
     const users = ids.flatMap((id, index) => {
-      const since = ((results[index]?.[1] as string[] | undefined) ?? []).map(Number);
+      const [error, values] = results[index] ?? [null, []];
+      if (error) throw error;
+      const since = (values as string[]).map(Number);
       return since.length === 0 ? [] : [{ id, username: online[id], connections: since.length, since: Math.min(...since) }];
     });
     users.sort((a, b) => a.since - b.since);
@@ -196,6 +205,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
   }
 
   async totalConnections(): Promise<number> {
+    if (!this.connections.available) return this.local.totalConnections();
     try {
       return Number((await this.redis.get(CONNECTIONS)) ?? 0);
     } catch {
@@ -214,14 +224,15 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
     if (userIds.length > 0) this.departureListener(userIds);
   }
 
-  private degraded(error: unknown): void {
+  /** Redis missed a change: this instance's own answer stands, and the next sync writes it back. */
+  private degraded<T>(local: T): T {
     this.dirty = true;
-    this.logger.warn(`presence kept in memory until Redis answers: ${(error as Error).message}`);
+    return local;
   }
 
   /** Writes this instance's sockets back when Redis disagrees (a failed write, or a Redis that restarted empty). */
   private async heal(): Promise<void> {
-    if (this.syncing || this.inFlight > 0) return;
+    if (this.syncing || this.inFlight > 0 || !this.connections.available) return;
     this.syncing = true;
     try {
       const listed = await this.redis.hlen(socketsKey(this.incarnation));
