@@ -89,4 +89,30 @@ describe('RedisChannelMembershipStore', () => {
     expect(await alive.channelsOf('u1')).toEqual([]);
     expect(await alive.activeChannelCount()).toBe(1);
   });
+
+  it("writes this instance's memberships back after Redis lost them, and keeps a leave made meanwhile", async () => {
+    const redis = connect();
+    const store = new RedisChannelMembershipStore(redis, 'a#1');
+    const other = new RedisChannelMembershipStore(connect(), 'b#1');
+    await store.join('c', 'u1', 'voice:1', 5);
+    await store.join('c', 'u2', 'voice:2', 5);
+    await store.join('d', 'u1', 'voice:1', 5);
+    expect(await store.heal()).toBe(false);
+
+    await redis.flushall(); // a Redis that restarted empty
+    expect(await store.leave('c', 'u2', 'voice:2')).toEqual({ left: true, lastConnection: true });
+    expect(await store.heal()).toBe(true);
+    expect(await store.members('c')).toEqual(['u1']);
+    expect(await store.channelsOf('u1')).toEqual(['c', 'd']);
+    expect(await store.activeChannelCount()).toBe(2);
+    // Written back as this instance's: a release after its death finds them.
+    expect(await other.releaseInstance('a#1')).toEqual(
+      expect.arrayContaining([
+        { channelId: 'c', userId: 'u1' },
+        { channelId: 'd', userId: 'u1' },
+      ]),
+    );
+    expect(await store.heal()).toBe(true);
+    expect(await store.heal()).toBe(false);
+  });
 });

@@ -64,6 +64,49 @@ end
 redis.call('DEL', KEYS[1])
 return gone`;
 
+/**
+ * KEYS[1] this incarnation's set; ARGV[1] the prefix, then channel, user, member of every connection this
+ * process holds. Makes Redis hold exactly those (after an outage, or a Redis that restarted empty): the
+ * missing are written back in joining order (admitted before, so no capacity check), the stale removed.
+ */
+const SYNC = `
+local p = ARGV[1]
+local want = {}
+for i = 2, #ARGV, 3 do want[ARGV[i] .. ' ' .. ARGV[i + 1] .. ' ' .. ARGV[i + 2]] = {ARGV[i], ARGV[i + 1], ARGV[i + 2]} end
+for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if want[entry] then
+    want[entry] = nil
+  else
+    local c, u, m = string.match(entry, '^(%S+) (%S+) (%S+)$')
+    if c then
+      local conns = p .. ':' .. c .. ':conns:' .. u
+      if redis.call('SREM', conns, m) == 1 and redis.call('SCARD', conns) == 0 then
+        local users = p .. ':' .. c .. ':users'
+        redis.call('ZREM', users, u)
+        redis.call('ZREM', p .. ':user:' .. u, c)
+        if redis.call('ZCARD', users) == 0 then redis.call('SREM', p .. ':active', c) end
+      end
+    end
+    redis.call('SREM', KEYS[1], entry)
+  end
+end
+for i = 2, #ARGV, 3 do
+  local c, u, m = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local entry = c .. ' ' .. u .. ' ' .. m
+  if want[entry] then
+    local users = p .. ':' .. c .. ':users'
+    if not redis.call('ZSCORE', users, u) then
+      local seq = redis.call('INCR', p .. ':seq')
+      redis.call('ZADD', users, seq, u)
+      redis.call('ZADD', p .. ':user:' .. u, seq, c)
+    end
+    redis.call('SADD', p .. ':' .. c .. ':conns:' .. u, m)
+    redis.call('SADD', p .. ':active', c)
+    redis.call('SADD', KEYS[1], entry)
+  end
+end
+return 1`;
+
 /** KEYS[1] the channel's users; ARGV[1] the prefix, ARGV[2] the channel. Answers the members in joining order. */
 const REMOVE_CHANNEL = `
 local p, c = ARGV[1], ARGV[2]
@@ -87,9 +130,17 @@ return members`;
  * instances: of six users racing for two seats on any instances, two get in.
  * Every connection is recorded under the incarnation of the process that holds
  * it, so the entries of an instance that died are released in one step
- * (`releaseInstance`, driven by InstanceLiveness).
+ * (`releaseInstance`, driven by InstanceLiveness). This process also remembers
+ * its own connections' memberships, so that after a Redis outage (or a Redis
+ * that came back empty) `heal` writes them back, and a leave during the outage
+ * still counts.
  */
 export class RedisChannelMembershipStore implements ChannelMembershipStore {
+  /** This process's memberships: "<channel> <user> <member>" entries, as in its Redis set. */
+  private readonly mine = new Map<string, [channelId: string, userId: string, member: string]>();
+  /** Joins and leaves under way: a heal meanwhile could undo one, so it waits for a quiet moment. */
+  private inFlight = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly incarnation: string,
@@ -98,41 +149,58 @@ export class RedisChannelMembershipStore implements ChannelMembershipStore {
 
   async join(channelId: string, userId: string, connectionId: string, capacity: number): Promise<JoinOutcome> {
     const member = this.member(connectionId);
-    const result = await this.redis.eval(
-      JOIN,
-      6,
-      this.usersKey(channelId),
-      this.connsKey(channelId, userId),
-      this.userKey(userId),
-      this.instanceKey(this.incarnation),
-      `${this.prefix}:active`,
-      `${this.prefix}:seq`,
-      channelId,
-      userId,
-      member,
-      capacity,
-      `${channelId} ${userId} ${member}`,
-    );
+    this.inFlight++;
+    const result = await this.redis
+      .eval(
+        JOIN,
+        6,
+        this.usersKey(channelId),
+        this.connsKey(channelId, userId),
+        this.userKey(userId),
+        this.instanceKey(this.incarnation),
+        `${this.prefix}:active`,
+        `${this.prefix}:seq`,
+        channelId,
+        userId,
+        member,
+        capacity,
+        `${channelId} ${userId} ${member}`,
+      )
+      .finally(() => this.inFlight--);
     if (result === -1) return { status: 'full' };
+    this.mine.set(`${channelId} ${userId} ${member}`, [channelId, userId, member]);
     return { status: 'joined', firstConnection: result === 1 };
   }
 
   async leave(channelId: string, userId: string, connectionId: string): Promise<LeaveOutcome> {
     const member = this.member(connectionId);
-    const result = await this.redis.eval(
-      LEAVE,
-      5,
-      this.usersKey(channelId),
-      this.connsKey(channelId, userId),
-      this.userKey(userId),
-      this.instanceKey(this.incarnation),
-      `${this.prefix}:active`,
-      channelId,
-      userId,
-      member,
-      `${channelId} ${userId} ${member}`,
-    );
-    return { left: result !== -1, lastConnection: result === 1 };
+    const entry = `${channelId} ${userId} ${member}`;
+    if (!this.mine.delete(entry)) return { left: false, lastConnection: false };
+    this.inFlight++;
+    let result: unknown;
+    try {
+      result = await this.redis.eval(
+        LEAVE,
+        5,
+        this.usersKey(channelId),
+        this.connsKey(channelId, userId),
+        this.userKey(userId),
+        this.instanceKey(this.incarnation),
+        `${this.prefix}:active`,
+        channelId,
+        userId,
+        member,
+        entry,
+      );
+    } catch {
+      result = -1;
+    } finally {
+      this.inFlight--;
+    }
+    // Redis away, or back without this entry: the leave stands here and reaches Redis with the next heal, and
+    // whether it was the user's last connection is told from this instance's own (the others cannot be asked).
+    if (result === -1) return { left: true, lastConnection: ![...this.mine.values()].some(([c, u]) => c === channelId && u === userId) };
+    return { left: true, lastConnection: result === 1 };
   }
 
   members(channelId: string): Promise<string[]> {
@@ -162,6 +230,7 @@ export class RedisChannelMembershipStore implements ChannelMembershipStore {
   }
 
   async removeChannel(channelId: string): Promise<string[]> {
+    for (const [entry, [c]] of this.mine) if (c === channelId) this.mine.delete(entry);
     return (await this.redis.eval(REMOVE_CHANNEL, 1, [this.usersKey(channelId), this.prefix, channelId])) as string[];
   }
 
@@ -169,6 +238,19 @@ export class RedisChannelMembershipStore implements ChannelMembershipStore {
     let memberships = 0;
     for (const channelId of await this.redis.smembers(`${this.prefix}:active`)) memberships += (await this.removeChannel(channelId)).length;
     return memberships;
+  }
+
+  /**
+   * Makes Redis hold exactly this process's memberships when it does not (one SCARD when all is well).
+   * Answers whether it wrote anything.
+   */
+  async heal(): Promise<boolean> {
+    if (this.inFlight > 0 || this.redis.status !== 'ready') return false;
+    const held = await this.redis.scard(this.instanceKey(this.incarnation));
+    // Checked again after the await: a join or leave sent meanwhile must reach Redis before the sync is built.
+    if (held === this.mine.size || this.inFlight > 0) return false;
+    await this.redis.eval(SYNC, 1, [this.instanceKey(this.incarnation), this.prefix, ...[...this.mine.values()].flat()]);
+    return true;
   }
 
   /** Drops every connection the incarnation held; answers the users who thereby left a channel. Idempotent. */
