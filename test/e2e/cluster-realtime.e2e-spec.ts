@@ -164,13 +164,17 @@ describe('cluster: presence, pushes and revocation across instances', () => {
     await i1.http().get('/users').set(alice.headers).expect(401);
   });
 
-  it('applies a role change made on one instance at the next request on the other, both ways', async () => {
+  it('applies a role change made on one instance at the next request on the other, both ways, and drops the sockets opened with the old role', async () => {
     const [root, carol] = [await loginAs(cluster.on(0), { role: 'admin' }), await loginAs(cluster.on(0))];
     // Carol's session is cached on i1 as a user: admin routes refuse her.
     await i1.http().get('/admin/invitations').set(carol.headers).expect(403);
+    const socket = (await online(i1, carol)).socket;
 
+    const dropped = disconnected(socket, 5000);
     await i0.http().put(`/api/advanced/users/${carol.user.id}`).set(root.headers).send({ role: 'admin' }).expect(200);
     await i1.http().get('/admin/invitations').set(carol.headers).expect(200);
+    // Her socket, opened as a user, is closed on the other instance: she reconnects with the new role.
+    expect(await dropped).toBe('io server disconnect');
 
     await i0.http().put(`/api/advanced/users/${carol.user.id}`).set(root.headers).send({ role: 'user' }).expect(200);
     await i1.http().get('/admin/invitations').set(carol.headers).expect(403);
