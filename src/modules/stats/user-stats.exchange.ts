@@ -27,7 +27,7 @@ export class LocalUserStats extends UserStatsExchange {
     return Promise.resolve();
   }
   take(): Promise<Map<string, UserStatsDelta>> {
-    return Promise.resolve(new Map());
+    return Promise.resolve(new Map<string, UserStatsDelta>());
   }
   pendingOf(): Promise<UserStatsDelta | undefined> {
     return Promise.resolve(undefined);
