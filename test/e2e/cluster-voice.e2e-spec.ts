@@ -142,6 +142,18 @@ describe('cluster: channels, voice and calls across instances', () => {
         expect(stats.bytes_transferred).toBe(2 * (40 * 160 + 40 * 120));
       }, 10_000);
     }
+    // User statistics too: each sender's packets, asked on the instance the sender is not on.
+    await eventually(async () => {
+      const res = await i1.http().get(`/api/advanced/users/${alice.user.id}/statistics`).set(alice.headers).expect(200);
+      expect((res.body as { data: { audio_packets_sent: number; audio_bytes_sent: number } }).data).toMatchObject({
+        audio_packets_sent: 40,
+        audio_bytes_sent: 40 * 160,
+      });
+    }, 10_000);
+    await eventually(async () => {
+      const res = await i0.http().get(`/api/advanced/users/${bob.user.id}/statistics`).set(bob.headers).expect(200);
+      expect((res.body as { data: { audio_packets_sent: number } }).data.audio_packets_sent).toBe(40);
+    }, 10_000);
     await eventually(async () => {
       const res = await i0.http().get('/api/advanced/statistics/server').set(alice.headers).expect(200);
       expect((res.body as { total_audio_packets: number }).total_audio_packets).toBeGreaterThanOrEqual(80);
