@@ -22,6 +22,7 @@ export class ClusterBus {
   private readonly handlers = new Map<string, Handler[]>();
   private publisher?: Redis;
   private subscriber?: Redis;
+  private failing = false;
 
   constructor(private readonly redis: RedisConnections) {}
 
@@ -32,9 +33,14 @@ export class ClusterBus {
   publish(topic: string, message: unknown): void {
     if (!this.enabled) return;
     this.publisher ??= this.redis.dedicated('bus-publish', { offlineQueue: false });
-    this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify({ origin: this.origin, message })).catch((error: Error) => {
-      this.logger.warn(`cluster message on ${topic} not sent: ${error.message}`);
-    });
+    this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify({ origin: this.origin, message })).then(
+      () => (this.failing = false),
+      (error: Error) => {
+        // Once per outage, not once per message.
+        if (!this.failing) this.logger.warn(`cluster messages are not sent while Redis is away: ${error.message}`);
+        this.failing = true;
+      },
+    );
   }
 
   subscribe(topic: string, handler: Handler): void {
