@@ -214,6 +214,24 @@ describe('cluster: channels, voice and calls across instances', () => {
     expect(await emitWithAck(c, 'endCall', { targetUserId: alice.user.id }, 5000)).toEqual({ ok: true });
   });
 
+  it('applies an audio config change made on one instance on every instance, telling each voice client once', async () => {
+    const admin = await loginAs(cluster.on(0), { role: 'admin' });
+    const listener = await loginAs(cluster.on(1));
+    const voice = await socketOn(i1, listener, '/voice');
+    const ws = await wsOn(i1, listener);
+    const told = collect<{ config: { max_packet_bytes: number } }>(voice, 'AudioConfigChanged', 1, 5000);
+    await i0.http().put('/api/advanced/audio/config').set(admin.headers).send({ buffer_size: 512 }).expect(200);
+    expect((await told)[0].config).toMatchObject({ buffer_size: 512 });
+    expect(await ws.next('AudioConfigChanged', 5000)).toMatchObject({ config: { buffer_size: 512 } });
+    const res = await i1.http().get('/api/audio/config').expect(200);
+    expect(res.body).toMatchObject({ buffer_size: 512 });
+    await expectNoEvent(voice, 'AudioConfigChanged', 500);
+    await i1.http().post('/api/advanced/audio/config/reset').set(admin.headers).expect(200);
+    await eventually(async () => {
+      expect((await i0.http().get('/api/audio/config').expect(200)).body).toMatchObject({ buffer_size: 1024 });
+    }, 5000);
+  });
+
   // Last: it leaves one instance dead.
   it("releases a SIGKILLed instance's seats and calls within 15 s, telling the members and the other party", async () => {
     const [alice, bob] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];

@@ -64,8 +64,9 @@ export class SocketIoVoiceTransport implements VoiceTransport {
       });
   }
 
+  /** This instance's /voice sockets: every instance tells its own (a config change reaches them all through the cluster bus). */
   toAll<E extends VoiceEvent>(event: E, payload: VoiceEventMap[E]): void {
-    this.namespace.emit(event, ...voiceEventArgs(event, payload));
+    this.namespace.local.emit(event, ...voiceEventArgs(event, payload));
   }
 
   /**
