@@ -247,7 +247,8 @@ describe('/voice namespace', () => {
           bytes_transferred: 90 * 160 * 2,
           average_latency_ms: expect.any(Number),
           packet_loss_rate: 0.1,
-          audio_quality_score: result.audio_quality_score,
+          // Latency comes from pings every 100 ms here, so it may move between the two requests.
+          audio_quality_score: expect.closeTo(result.audio_quality_score as number, 2) as number,
           jitter_ms: null,
         },
         performance_stats: {
