@@ -112,7 +112,25 @@ describe('RedisChannelMembershipStore', () => {
         { channelId: 'd', userId: 'u1' },
       ]),
     );
+    // Released by another instance (Redis did not lose its data): forgotten here, not written back.
     expect(await store.heal()).toBe(true);
     expect(await store.heal()).toBe(false);
+    expect(await store.members('c')).toEqual([]);
+  });
+
+  it('forgets memberships another instance removed by deleting the channel, instead of writing them back', async () => {
+    const store = new RedisChannelMembershipStore(connect(), 'a#1');
+    const other = new RedisChannelMembershipStore(connect(), 'b#1');
+    expect(await store.heal()).toBe(false);
+    await store.join('c', 'u1', 'voice:1', 5);
+    await store.join('d', 'u1', 'voice:1', 5);
+    expect(await other.removeChannel('c')).toEqual(['u1']);
+    expect(await store.heal()).toBe(true);
+    expect(await store.heal()).toBe(false);
+    expect(await store.members('c')).toEqual([]);
+    expect(await store.channelsOf('u1')).toEqual(['d']);
+    expect(await store.activeChannelCount()).toBe(1);
+    // Leaving the removed channel later is no departure.
+    expect(await store.leave('c', 'u1', 'voice:1')).toEqual({ left: false, lastConnection: false });
   });
 });

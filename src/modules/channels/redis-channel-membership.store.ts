@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ChannelMembershipStore, JoinOutcome, LeaveOutcome } from './channel-membership.store';
 
@@ -65,14 +66,17 @@ redis.call('DEL', KEYS[1])
 return gone`;
 
 /**
- * KEYS[1] this incarnation's set; ARGV[1] the prefix, then channel, user, member of every connection this
- * process holds. Makes Redis hold exactly those (after an outage, or a Redis that restarted empty): the
- * missing are written back in joining order (admitted before, so no capacity check), the stale removed.
+ * KEYS[1] this incarnation's set; ARGV[1] the prefix, ARGV[2] "restore" or "prune", then channel, user,
+ * member of every connection this process holds. Entries Redis holds but this process does not (a leave
+ * during an outage) are removed. Entries this process holds but Redis does not are written back in joining
+ * order when Redis lost its data ("restore": admitted before, so no capacity check), and otherwise answered
+ * (another instance removed them, deleting the channel): the caller forgets them.
  */
 const SYNC = `
-local p = ARGV[1]
+local p, restore = ARGV[1], ARGV[2] == 'restore'
 local want = {}
-for i = 2, #ARGV, 3 do want[ARGV[i] .. ' ' .. ARGV[i + 1] .. ' ' .. ARGV[i + 2]] = {ARGV[i], ARGV[i + 1], ARGV[i + 2]} end
+local missing = {}
+for i = 3, #ARGV, 3 do want[ARGV[i] .. ' ' .. ARGV[i + 1] .. ' ' .. ARGV[i + 2]] = {ARGV[i], ARGV[i + 1], ARGV[i + 2]} end
 for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if want[entry] then
     want[entry] = nil
@@ -90,10 +94,12 @@ for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('SREM', KEYS[1], entry)
   end
 end
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   local c, u, m = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local entry = c .. ' ' .. u .. ' ' .. m
-  if want[entry] then
+  if want[entry] and not restore then
+    table.insert(missing, entry)
+  elseif want[entry] then
     local users = p .. ':' .. c .. ':users'
     if not redis.call('ZSCORE', users, u) then
       local seq = redis.call('INCR', p .. ':seq')
@@ -105,7 +111,7 @@ for i = 2, #ARGV, 3 do
     redis.call('SADD', KEYS[1], entry)
   end
 end
-return 1`;
+return missing`;
 
 /** KEYS[1] the channel's users; ARGV[1] the prefix, ARGV[2] the channel. Answers the members in joining order. */
 const REMOVE_CHANNEL = `
@@ -140,6 +146,8 @@ export class RedisChannelMembershipStore implements ChannelMembershipStore {
   private readonly mine = new Map<string, [channelId: string, userId: string, member: string]>();
   /** Joins and leaves under way: a heal meanwhile could undo one, so it waits for a quiet moment. */
   private inFlight = 0;
+  /** The Redis data set this process last saw (a random mark in Redis): a new one means Redis lost its data. */
+  private epoch?: string;
 
   constructor(
     private readonly redis: Redis,
@@ -246,11 +254,26 @@ export class RedisChannelMembershipStore implements ChannelMembershipStore {
    */
   async heal(): Promise<boolean> {
     if (this.inFlight > 0 || this.redis.status !== 'ready') return false;
-    const held = await this.redis.scard(this.instanceKey(this.incarnation));
+    const [held, epoch] = await Promise.all([this.redis.scard(this.instanceKey(this.incarnation)), this.currentEpoch()]);
+    const restore = this.epoch !== undefined && epoch !== this.epoch;
+    this.epoch = epoch;
     // Checked again after the await: a join or leave sent meanwhile must reach Redis before the sync is built.
-    if (held === this.mine.size || this.inFlight > 0) return false;
-    await this.redis.eval(SYNC, 1, [this.instanceKey(this.incarnation), this.prefix, ...[...this.mine.values()].flat()]);
+    if ((held === this.mine.size && !restore) || this.inFlight > 0) return false;
+    const missing = (await this.redis.eval(SYNC, 1, [
+      this.instanceKey(this.incarnation),
+      this.prefix,
+      restore ? 'restore' : 'prune',
+      ...[...this.mine.values()].flat(),
+    ])) as string[];
+    for (const entry of missing) this.mine.delete(entry);
     return true;
+  }
+
+  /** The mark of Redis's current data set, made when there is none (a Redis that started empty). */
+  private async currentEpoch(): Promise<string> {
+    const key = `${this.prefix}:epoch`;
+    await this.redis.set(key, randomUUID(), 'NX');
+    return (await this.redis.get(key)) ?? '';
   }
 
   /** Drops every connection the incarnation held; answers the users who thereby left a channel. Idempotent. */
