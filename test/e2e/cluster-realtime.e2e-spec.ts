@@ -190,6 +190,18 @@ describe('cluster: presence, pushes and revocation across instances', () => {
     await Promise.all([expectNoEvent(b0.socket, 'message', 800), expectNoEvent(b1.socket, 'message', 800)]);
   });
 
+  it("takes a stopped instance's users out of presence at once and tells the others", async () => {
+    const [alice, bob] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];
+    const a = await online(i0, alice);
+    await online(i1, bob);
+
+    const departed = waitFor(a.socket, 'userDisconnected', 5000);
+    expect(await i1.stop()).toBe(0);
+    expect(await departed).toEqual({ userId: bob.user.id });
+    expect(await connectedIds(i0)).toEqual([alice.user.id]);
+    await i1.start();
+  });
+
   // Last: it kills an instance.
   it("releases a SIGKILLed instance's users within 15 s and tells the others", async () => {
     const [alice, bob] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];

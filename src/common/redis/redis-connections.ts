@@ -42,17 +42,20 @@ export class RedisConnections implements OnApplicationShutdown {
 
   /**
    * A new connection owned by the caller's purpose (pub/sub, adapter), closed at shutdown.
-   * `offlineQueue: false` fails commands at once while Redis is away instead of queueing
-   * them: right for fire-and-forget publishes, which would otherwise pile up in memory.
+   * `offlineQueue: false` fails commands at once while Redis is away (once it was reached)
+   * instead of queueing them: right for fire-and-forget publishes, which would otherwise
+   * pile up in memory.
    */
   dedicated(purpose: string, { offlineQueue = true }: { offlineQueue?: boolean } = {}): Redis {
     if (!this.url) throw new Error('REDIS_URL is not set');
     const connection = new Redis(this.url, {
       connectionName: purpose,
       maxRetriesPerRequest: 2,
-      enableOfflineQueue: offlineQueue,
+      // Commands wait for the first connection either way: only a later outage drops them.
+      enableOfflineQueue: true,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
+    if (!offlineQueue) connection.once('ready', () => (connection.options.enableOfflineQueue = false));
     let wasReady = false;
     connection.on('error', (error: Error) => {
       if (wasReady) this.logger.warn(`Redis (${purpose}): ${error.message}`);

@@ -83,6 +83,11 @@ export class PresenceService implements OnModuleInit {
     return userId;
   }
 
+  /** Presence spans several instances (Redis). */
+  get clusterWide(): boolean {
+    return this.store.clusterWide;
+  }
+
   connectionCount(userId: string): Promise<number> {
     return this.store.connectionCount(userId);
   }

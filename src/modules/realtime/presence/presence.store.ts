@@ -22,6 +22,9 @@ export interface PresenceUser {
  * several instances act as one (SPEC section 8) without touching its callers.
  */
 export abstract class PresenceStore {
+  /** Other instances share this presence: their clients must hear of departures even while this instance stops. */
+  readonly clusterWide: boolean = false;
+
   /** Records a socket; `first` is true when the user had no other socket. */
   abstract add(connection: PresenceConnection): Promise<{ first: boolean }>;
 

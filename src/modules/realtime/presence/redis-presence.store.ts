@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { InstanceLiveness } from '../../../common/cluster/instance-liveness';
 import { RedisConnections } from '../../../common/redis/redis-connections';
@@ -80,7 +80,8 @@ type PresenceCommands = Redis & {
  * its data) it writes them back, announcing whoever left meanwhile.
  */
 @Injectable()
-export class RedisPresenceStore extends PresenceStore implements OnModuleInit, OnApplicationShutdown {
+export class RedisPresenceStore extends PresenceStore implements OnModuleInit, BeforeApplicationShutdown {
+  override readonly clusterWide = true;
   private readonly logger = new Logger(RedisPresenceStore.name);
   private readonly local = new InMemoryPresenceStore();
   /** This instance's sockets: socket id → the entry written to Redis. */
@@ -112,8 +113,20 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, O
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * A clean stop: this instance's sockets leave presence in one step and their
+   * users are announced to the others now, before the Redis connections close
+   * and before the instance stops heartbeating (after which no peer would sweep them).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.entries.clear();
+    if (!this.connections.available) return;
+    try {
+      this.announce(await this.sync(this.incarnation, []));
+    } catch (error) {
+      this.logger.warn(`presence not cleared at shutdown; peers will not see this instance's users leave: ${(error as Error).message}`);
+    }
   }
 
   async add(connection: PresenceConnection): Promise<{ first: boolean }> {
