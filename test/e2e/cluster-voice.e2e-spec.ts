@@ -232,6 +232,26 @@ describe('cluster: channels, voice and calls across instances', () => {
     }, 5000);
   });
 
+  it('tells members on the other instance when a channel is deleted, and its seats stay gone', async () => {
+    const [owner, member] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];
+    const channelId = await channelOn(i0, owner);
+    const voice = await socketOn(i1, member, '/voice');
+    await emitWithAck(voice, 'JoinChannel', { channel_id: channelId });
+    const left = waitFor(voice, 'UserLeft', 5000);
+    const deleted = waitFor(voice, 'ChannelDeleted', 5000);
+    await i0.http().delete(`/api/channels/${channelId}`).set(owner.headers).expect(200);
+    expect(await left).toEqual({ user_id: member.user.id, channel_id: channelId });
+    expect(await deleted).toEqual({ channel_id: channelId });
+    // Past the instances' heal period, the member's old seat has not come back.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const res = await i1.http().get(`/api/advanced/users/${member.user.id}/statistics`).set(member.headers).expect(200);
+    expect((res.body as { data: { current_channel: string | null } }).data.current_channel).toBeNull();
+    await eventually(async () => {
+      const server = await i0.http().get('/api/advanced/statistics/server').set(owner.headers).expect(200);
+      expect((server.body as { active_channels: number }).active_channels).toBe(0);
+    }, 3000);
+  });
+
   // Last: it leaves one instance dead.
   it("releases a SIGKILLed instance's seats and calls within 15 s, telling the members and the other party", async () => {
     const [alice, bob] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];
