@@ -95,6 +95,48 @@ end
 redis.call('DEL', p .. ':inst:' .. inc)
 return out`;
 
+/**
+ * ARGV: prefix, incarnation, "restore" or "prune", then per call this process holds: id, caller, callee, state,
+ * callerSocket, calleeSocket, role ("caller", "callee" or "both"). Ids Redis lists for this incarnation that this
+ * process no longer holds (ended during an outage) are ended. Calls missing from Redis are written back when Redis
+ * lost its data ("restore"; each instance fills in the side it holds), and otherwise answered: another instance
+ * ended them, and the caller forgets them.
+ */
+const SYNC =
+  FIELDS +
+  `
+local p, inc, restore = ARGV[1], ARGV[2], ARGV[3] == 'restore'
+local instKey = p .. ':inst:' .. inc
+local held = {}
+for i = 4, #ARGV, 7 do held[ARGV[i]] = true end
+for _, id in ipairs(redis.call('SMEMBERS', instKey)) do
+  if not held[id] then
+    local f = load(p, id)
+    if f then close(p, id, f) end
+    redis.call('SREM', instKey, id)
+  end
+end
+local missing = {}
+for i = 4, #ARGV, 7 do
+  local id, caller, callee, state, callerSocket, calleeSocket, role = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+  local key = p .. ':' .. id
+  if redis.call('SISMEMBER', instKey, id) == 0 then
+    if not restore then
+      table.insert(missing, id)
+    else
+      if redis.call('EXISTS', key) == 0 then
+        redis.call('HSET', key, 'caller', caller, 'callee', callee, 'state', state, 'callerSocket', callerSocket, 'calleeSocket', calleeSocket, 'callerInst', '', 'calleeInst', '')
+        for _, party in ipairs({caller, callee}) do redis.call('SET', p .. ':user:' .. party, id, 'NX') end
+        redis.call('SADD', p .. ':all', id)
+      end
+      if role ~= 'callee' then redis.call('HSET', key, 'callerSocket', callerSocket, 'callerInst', inc) end
+      if role ~= 'caller' then redis.call('HSET', key, 'state', 'active', 'calleeSocket', calleeSocket, 'calleeInst', inc) end
+      redis.call('SADD', instKey, id)
+    end
+  end
+end
+return missing`;
+
 /** ARGV: prefix. Ends every call; answers id, caller, callee, state, callerSocket, calleeSocket per call. */
 const CLEAR =
   FIELDS +
@@ -116,9 +158,16 @@ return out`;
  * registration are one Lua step, so two instances cannot ring the same callee
  * at once. A call is recorded under the incarnations holding its caller's
  * and answering callee's sockets, so a dead instance's calls end in one step
- * (`releaseInstance`, driven by InstanceLiveness).
+ * (`releaseInstance`, driven by InstanceLiveness). This process remembers the
+ * calls it holds, so that `heal` writes them back after Redis lost its data.
  */
 export class RedisCallRegistry extends CallRegistry {
+  /** Calls this process holds a side of: the call as last known here, and which side. */
+  private readonly mine = new Map<string, { call: Call; caller: boolean; callee: boolean }>();
+  private inFlight = 0;
+  /** The Redis data set this process last saw: a new mark means Redis lost its data. */
+  private epoch?: string;
+
   constructor(
     private readonly redis: Redis,
     private readonly incarnation: string,
@@ -138,24 +187,63 @@ export class RedisCallRegistry extends CallRegistry {
 
   async open({ caller, callee, callerSocket }: NewCall): Promise<OpenOutcome> {
     const id = randomUUID();
-    const status = (await this.redis.eval(OPEN, 0, this.prefix, id, caller, callee, callerSocket, this.incarnation)) as string;
+    const status = (await this.tracked(this.redis.eval(OPEN, 0, this.prefix, id, caller, callee, callerSocket, this.incarnation))) as string;
     if (status === 'caller-busy' || status === 'busy') return { status };
-    return { status: 'opened', call: { id, caller, callee, state: 'ringing', callerSocket, calleeSocket: null } };
+    const call: Call = { id, caller, callee, state: 'ringing', callerSocket, calleeSocket: null };
+    this.mine.set(id, { call, caller: true, callee: false });
+    return { status: 'opened', call };
   }
 
   async answer(callee: string, caller: string, socketId: string): Promise<Call | undefined> {
-    return toCall((await this.redis.eval(ANSWER, 0, this.prefix, callee, caller, socketId, this.incarnation)) as string[] | null);
+    const call = toCall((await this.tracked(this.redis.eval(ANSWER, 0, this.prefix, callee, caller, socketId, this.incarnation))) as string[] | null);
+    if (call) this.mine.set(call.id, { call, caller: this.mine.get(call.id)?.caller ?? false, callee: true });
+    return call;
   }
 
   async close(call: Call): Promise<boolean> {
-    return (await this.redis.eval(CLOSE, 0, this.prefix, call.id)) === 1;
+    this.mine.delete(call.id);
+    return (await this.tracked(this.redis.eval(CLOSE, 0, this.prefix, call.id))) === 1;
+  }
+
+  /** After an outage: ends in Redis what ended here meanwhile, and writes back what Redis lost (or forgets what another instance ended). */
+  async heal(): Promise<boolean> {
+    if (this.inFlight > 0 || this.redis.status !== 'ready') return false;
+    const key = `${this.prefix}:epoch`;
+    await this.redis.set(key, randomUUID(), 'NX');
+    const [held, epoch] = await Promise.all([this.redis.scard(`${this.prefix}:inst:${this.incarnation}`), this.redis.get(key)]);
+    const restore = this.epoch !== undefined && epoch !== this.epoch;
+    this.epoch = epoch ?? undefined;
+    if ((held === this.mine.size && !restore) || this.inFlight > 0) return false;
+    const calls = [...this.mine.values()].flatMap(({ call, caller, callee }) => [
+      call.id,
+      call.caller,
+      call.callee,
+      call.state,
+      call.callerSocket,
+      call.calleeSocket ?? '',
+      caller && callee ? 'both' : caller ? 'caller' : 'callee',
+    ]);
+    const missing = (await this.redis.eval(SYNC, 0, this.prefix, this.incarnation, restore ? 'restore' : 'prune', ...calls)) as string[];
+    for (const id of missing) this.mine.delete(id);
+    return true;
   }
 
   async clear(): Promise<Call[]> {
+    this.mine.clear();
     const flat = (await this.redis.eval(CLEAR, 0, this.prefix)) as string[];
     const calls: Call[] = [];
     for (let index = 0; index + 5 < flat.length; index += 6) calls.push(toCall(flat.slice(index, index + 6))!);
     return calls;
+  }
+
+  /** Counts a command under way (already sent), so that a heal never interleaves with it. */
+  private async tracked<T>(command: Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await command;
+    } finally {
+      this.inFlight--;
+    }
   }
 
   /** Ends the calls whose caller's or answering callee's socket the incarnation held. Idempotent. */

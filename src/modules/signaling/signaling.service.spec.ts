@@ -194,4 +194,30 @@ describe('RedisCallRegistry', () => {
     expect((await alive.clear()).map((call) => call.caller)).toEqual(['erin']);
     expect(await alive.of('frank')).toBeUndefined();
   });
+
+  it('writes its calls back after Redis lost its data, each instance its own side, and forgets calls others ended', async () => {
+    const a = new RedisCallRegistry(redis, 'a#1');
+    const b = new RedisCallRegistry(redis, 'b#1');
+    expect(await a.heal()).toBe(false);
+    expect(await b.heal()).toBe(false);
+    const opened = await a.open({ caller: 'alice', callee: 'bob', callerSocket: 'sa' });
+    await b.answer('bob', 'alice', 'sb');
+    await a.open({ caller: 'carol', callee: 'dave', callerSocket: 'sc' });
+
+    await redis.flushall(); // a Redis that restarted empty
+    expect(await b.heal()).toBe(true);
+    expect(await a.heal()).toBe(true);
+    const restored = await a.of('bob');
+    expect(restored).toEqual({ ...(opened.status === 'opened' ? opened.call : {}), state: 'active', calleeSocket: 'sb' });
+    expect(await b.between('alice', 'bob')).toEqual(restored);
+    expect(await a.of('dave')).toMatchObject({ caller: 'carol', state: 'ringing' });
+    // Its sides are listed again: a death of either instance releases the call.
+    expect((await b.releaseInstance('b#1')).map(({ call, lostParties }) => [call.caller, lostParties])).toEqual([['alice', ['bob']]]);
+
+    // The other instance ended the carol–dave call (Redis kept its data): forgotten here, not written back.
+    await b.close((await b.of('carol'))!);
+    expect(await a.heal()).toBe(true);
+    expect(await a.heal()).toBe(false);
+    expect(await a.of('carol')).toBeUndefined();
+  });
 });
