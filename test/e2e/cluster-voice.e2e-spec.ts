@@ -252,6 +252,49 @@ describe('cluster: channels, voice and calls across instances', () => {
     }, 3000);
   });
 
+  it('heals channel membership and the voice link after Redis restarts empty, without restarting an instance', async () => {
+    const [alice, bob] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];
+    const channelId = await channelOn(i0, alice);
+    const a = await socketOn(i0, alice, '/voice');
+    const b = await socketOn(i1, bob, '/voice');
+    await emitWithAck(a, 'JoinChannel', { channel_id: channelId });
+    await emitWithAck(b, 'JoinChannel', { channel_id: channelId });
+
+    await cluster.redis.stop();
+    await eventually(async () => {
+      await i0.http().get('/health/ready').expect(503);
+    }, 10_000);
+    await cluster.redis.start();
+
+    await eventually(async () => {
+      expect((await membersOf(i1, bob, channelId)).sort()).toEqual([alice.user.id, bob.user.id].sort());
+    }, 15_000);
+    // Audio crosses again: alice speaks until bob hears her.
+    let seq = 0;
+    const heard = waitFor<AudioOut>(b, 'AudioData', 15_000);
+    const speaking = setInterval(() => a.emit('AudioData', { channel_id: channelId, data: Buffer.from([seq++ % 256]), seq }), 100);
+    try {
+      expect(await heard).toMatchObject({ user_id: alice.user.id, channel_id: channelId });
+    } finally {
+      clearInterval(speaking);
+    }
+    // Signaling across the instances works again too (the Socket.IO adapter's subscriptions are back).
+    const caller = await socketOn(i0, alice);
+    const callee = await socketOn(i1, bob);
+    await eventually(async () => {
+      const ringing = waitFor(callee, 'incomingCall', 1000);
+      expect(await emitWithAck(caller, 'callUser', { targetUserId: bob.user.id, signalData: {} }, 5000)).toEqual({ ok: true, status: 'ringing' });
+      try {
+        await ringing;
+      } finally {
+        await emitWithAck(caller, 'endCall', { targetUserId: bob.user.id }, 5000);
+      }
+    }, 15_000);
+    // The healed capacity holds: the channel still counts both.
+    const listed = await i0.http().get('/api/channels').set(alice.headers).expect(200);
+    expect((listed.body as { data: { id: string; current_users: number }[] }).data.find((channel) => channel.id === channelId)?.current_users).toBe(2);
+  });
+
   // Last: it leaves one instance dead.
   it("releases a SIGKILLed instance's seats and calls within 15 s, telling the members and the other party", async () => {
     const [alice, bob] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];

@@ -35,6 +35,8 @@ export class ChannelMembershipReaper implements OnModuleInit, OnApplicationShutd
       const event: ChannelMembersReleasedEvent = { released: released.map(({ channelId, userId }) => ({ channel_id: channelId, user_id: userId })) };
       await this.events.emitAsync(CHANNEL_EVENTS.membersReleased, event);
     });
+    // At once: the mark of Redis's data set is seen before any join, so a later loss is told from a removal.
+    void store.heal().catch(() => undefined);
     this.timer = setInterval(() => {
       store.heal().then(
         (wrote) => wrote && this.logger.log('channel memberships of this instance written back to Redis'),

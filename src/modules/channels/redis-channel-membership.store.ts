@@ -255,7 +255,8 @@ export class RedisChannelMembershipStore implements ChannelMembershipStore {
   async heal(): Promise<boolean> {
     if (this.inFlight > 0 || this.redis.status !== 'ready') return false;
     const [held, epoch] = await Promise.all([this.redis.scard(this.instanceKey(this.incarnation)), this.currentEpoch()]);
-    const restore = this.epoch !== undefined && epoch !== this.epoch;
+    // Never having seen the mark while holding memberships (Redis went away before the first heal): assume lost.
+    const restore = this.epoch === undefined ? this.mine.size > 0 && held < this.mine.size : epoch !== this.epoch;
     this.epoch = epoch;
     // Checked again after the await: a join or leave sent meanwhile must reach Redis before the sync is built.
     if ((held === this.mine.size && !restore) || this.inFlight > 0) return false;

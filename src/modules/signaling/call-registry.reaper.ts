@@ -27,6 +27,8 @@ export class CallRegistryReaper implements OnModuleInit, OnApplicationShutdown {
     const registry = this.calls;
     if (!(registry instanceof RedisCallRegistry)) return;
     this.liveness.onPeerDeath(async (incarnation) => this.signaling.callsReleased(await registry.releaseInstance(incarnation)));
+    // At once: the mark of Redis's data set is seen before any call, so a later loss is told from an ending elsewhere.
+    void registry.heal().catch(() => undefined);
     this.timer = setInterval(() => void registry.heal().catch(() => undefined), HEAL_MS);
     this.timer.unref();
   }

@@ -211,7 +211,8 @@ export class RedisCallRegistry extends CallRegistry {
     const key = `${this.prefix}:epoch`;
     await this.redis.set(key, randomUUID(), 'NX');
     const [held, epoch] = await Promise.all([this.redis.scard(`${this.prefix}:inst:${this.incarnation}`), this.redis.get(key)]);
-    const restore = this.epoch !== undefined && epoch !== this.epoch;
+    // Never having seen the mark while holding calls (Redis went away before the first heal): assume lost.
+    const restore = this.epoch === undefined ? this.mine.size > 0 && held < this.mine.size : epoch !== this.epoch;
     this.epoch = epoch ?? undefined;
     if ((held === this.mine.size && !restore) || this.inFlight > 0) return false;
     const calls = [...this.mine.values()].flatMap(({ call, caller, callee }) => [
