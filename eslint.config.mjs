@@ -26,7 +26,7 @@ import tseslint from 'typescript-eslint';
 const root = import.meta.dirname;
 
 export default defineConfig(
-  globalIgnores(['dist/', 'coverage/', '.cache/', 'data/', 'bin/', 'node_modules/']),
+  globalIgnores(['dist/', 'coverage/', '.cache/', 'data/', 'bin/', 'node_modules/', 'src/metadata.ts', 'src/contracts/openapi.d.ts']),
 
   eslint.configs.recommended,
 

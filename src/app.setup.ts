@@ -1,15 +1,19 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { serveConsole } from './common/console/serve-console';
 import { AppError } from './common/errors/app-error';
+import { createOpenApiDocument } from './common/openapi/openapi-document';
 import { AppIoAdapter } from './common/websocket/io.adapter';
-import { corsOrigins } from './config/cors';
+import { corsOrigins, originAllowed } from './config/cors';
 import type { Env } from './config/env.validation';
+import openApiMetadata from './metadata';
 
 /** Everything main.ts applies to the app; the e2e tests apply the very same. */
-export function configureApp(app: NestExpressApplication): INestApplication {
+export async function configureApp(app: NestExpressApplication): Promise<INestApplication> {
   const config = app.get<ConfigService<Env, true>>(ConfigService);
   const logger = app.get(Logger);
   app.useLogger(logger);
@@ -24,29 +28,31 @@ export function configureApp(app: NestExpressApplication): INestApplication {
 
   const allowed = new Set(corsOrigins(config));
   app.useWebSocketAdapter(new AppIoAdapter(app, [...allowed]));
-  app.enableCors({
-    origin: (origin, callback) => {
-      if (!origin || allowed.has(origin)) callback(null, true);
-      else callback(new AppError('PERMISSION_DENIED', 'Origin not allowed by CORS'));
-    },
+  const cors = {
+    origin: true,
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Content-Type', 'Authorization', 'INSAkari-Connect-Token', 'X-API-Key', 'X-Request-Id'],
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
+  };
+  // Per request, because the service's own origin (the console's) is judged against the Host it was asked on.
+  app.enableCors((request: Request, callback: (error: Error | null, options: typeof cors) => void) => {
+    if (originAllowed(request.headers.origin, request.headers.host, allowed)) callback(null, cors);
+    else callback(new AppError('PERMISSION_DENIED', 'Origin not allowed by CORS'), cors);
   });
 
   if (config.get('SWAGGER_ENABLED', { infer: true }) === 'true') {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Realtime backend')
-        .setDescription('Accounts, presence and messaging, WebRTC signaling, voice channels, metrics')
-        .setVersion('1.0')
-        .addBearerAuth()
-        .addApiKey({ type: 'apiKey', in: 'header', name: 'INSAkari-Connect-Token' }, 'session-token')
-        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'service-key')
-        .build(),
-    );
+    await loadOpenApiMetadata();
+    const document = createOpenApiDocument(app);
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
+  if (!serveConsole(app)) logger.warn('The web console is not built (npm run build:console): /console is not served');
   return app;
+}
+
+/**
+ * What the @nestjs/swagger CLI plugin derives from the types (src/metadata.ts, `npm run openapi:metadata`), so
+ * code that `nest build` did not compile (ts-jest) documents the same schemas.
+ */
+export async function loadOpenApiMetadata(): Promise<void> {
+  await SwaggerModule.loadPluginMetadata(openApiMetadata);
 }

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { databaseLabel, startupLine } from './common/logging/log-format';
 import type { Env } from './config/env.validation';
+import { installShutdown } from './shutdown';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -16,33 +19,23 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
     bodyParser: false,
   });
-  configureApp(app);
+  await configureApp(app);
   const config = app.get<ConfigService<Env, true>>(ConfigService);
-  await app.listen(config.get('PORT', { infer: true }), config.get('HOST', { infer: true }));
+  const host = config.get('HOST', { infer: true });
+  await app.listen(config.get('PORT', { infer: true }), host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
   // A launcher that started us with an IPC channel (tests, benches) learns the port PORT=0 got.
-  process.send?.({ listening: (app.getHttpServer().address() as AddressInfo).port });
+  process.send?.({ listening: port });
+  const reachable = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  app.get(Logger).log(
+    startupLine({
+      url: `http://${reachable}:${port}`,
+      database: databaseLabel(config.get('MONGODB_URI', { infer: true }), config.get('MONGODB_DB', { infer: true })),
+      docs: config.get('SWAGGER_ENABLED', { infer: true }) === 'true',
+    }),
+  );
 
-  // Nest's own signal hooks re-raise the signal (exit 143); the contract is a clean exit 0.
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    setTimeout(() => {
-      console.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms after ${signal}; exiting`);
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    // Stop accepting connections first; open requests and sockets finish in app.close().
-    app.getHttpServer().close();
-    app.close().then(
-      () => process.exit(0),
-      (error: Error) => {
-        console.error(`shutdown failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  installShutdown(app, { drainMs: config.get('SHUTDOWN_DRAIN_MS', { infer: true }), deadlineMs: SHUTDOWN_DEADLINE_MS });
 }
 
 bootstrap().catch((error: Error) => {

@@ -41,6 +41,15 @@ export async function startService(run, { entry, tempPrefix, env = {}, nodeArgs 
       NODE_PATH: join(ROOT, 'node_modules'),
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      // Load benches are one address opening thousands of sockets that each send far past the
+      // per-connection budgets; bench/abuse.mjs passes the production limits back in `env`.
+      HANDSHAKE_RATE_PER_IP: '1000000',
+      HANDSHAKE_BURST_PER_IP: '1000000',
+      SOCKET_SIGNALING_RATE: '1000000',
+      SOCKET_SIGNALING_BURST: '1000000',
+      SOCKET_MESSAGING_RATE: '1000000',
+      SOCKET_MESSAGING_BURST: '1000000',
+      SOCKET_AUDIO_RATE_FACTOR: '100',
       ...env,
       HOST: '127.0.0.1',
       PORT: String(port),

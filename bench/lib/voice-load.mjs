@@ -129,7 +129,8 @@ export function voiceClient(url, user, auth = { token: user.token }) {
 
 export function wsClient(port, user) {
   return new Promise((resolveClient, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${user.token}`);
+    // Binary frames are an opt-in of /ws clients; the bench reads them.
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${user.token}&binary=1`);
     const joins = new Map();
     let audio = () => undefined;
     ws.on('message', (data, isBinary) => {

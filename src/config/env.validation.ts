@@ -24,10 +24,11 @@ export class EnvDto {
   @Max(65535)
   PORT = 3000;
 
+  /** Also serve /ws on this port (0: a port the OS picks, for tests). */
   @Transform(toInt)
   @IsOptional()
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(65535)
   WS_PORT?: number;
 
@@ -209,6 +210,13 @@ export class EnvDto {
   @Max(1)
   READY_HEAP_USED_RATIO = 0.95;
 
+  /** After SIGTERM, readiness answers 503 for this long before connections close, so a load balancer stops routing first. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(5000)
+  SHUTDOWN_DRAIN_MS = 0;
+
   @IsBooleanString()
   SWAGGER_ENABLED = 'true';
 
@@ -218,6 +226,73 @@ export class EnvDto {
   @Min(100)
   @Max(60_000)
   AUDIO_PING_INTERVAL_MS = 2000;
+
+  /** Outgoing bytes a socket (/voice, /, /ws) may have queued; audio to a socket over it is dropped for that socket. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(16 * 1024)
+  @Max(64 * 1024 * 1024)
+  SOCKET_OUTBOUND_CAP_BYTES = 256 * 1024;
+
+  /** A socket that stays over its outbound cap this long (or reaches four times the cap) is disconnected. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  SOCKET_SLOW_GRACE_MS = 5000;
+
+  /** Inbound events per second and burst, per connection, for signaling (callUser, iceCandidate, …). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SOCKET_SIGNALING_RATE = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SOCKET_SIGNALING_BURST = 60;
+
+  /** Inbound events per second and burst, per connection, for every other control event (register, JoinChannel, …). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SOCKET_MESSAGING_RATE = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SOCKET_MESSAGING_BURST = 30;
+
+  /** Audio packets per connection may arrive this many times faster than the audio config's frame rate (with one second of burst). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  SOCKET_AUDIO_RATE_FACTOR = 4;
+
+  /** A connection with this many refused events within 10 s is disconnected. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SOCKET_MAX_REFUSALS = 100;
+
+  /** New Socket.IO and /ws handshakes per client IP: a sustained rate per second and a burst. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  HANDSHAKE_RATE_PER_IP = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  HANDSHAKE_BURST_PER_IP = 100;
+
+  /** An unanswered call rings this long, then both sides get callEnded with reason timeout. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  CALL_RING_TIMEOUT_S = 45;
 
   /** Set by validateEnv when JWT_SECRET was generated for this process (development). */
   JWT_SECRET_GENERATED?: boolean;

@@ -1,8 +1,10 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
-import { Connection, createConnection } from 'mongoose';
+import { Connection, MongooseError } from 'mongoose';
 import type { Env } from '../config/env.validation';
+import { guardConnection } from './availability.plugin';
+import { DatabaseAvailability } from './database-availability';
 import { EmbeddedDatabase, NO_DATABASE_HINT } from './embedded-database';
 
 export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
@@ -15,40 +17,33 @@ export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
       provide: EMBEDDED_DATABASE,
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>): EmbeddedDatabase | null =>
-        config.get('MONGODB_URI', { infer: true })
-          ? null
-          : new EmbeddedDatabase({ dataDir: config.get('DATA_DIR', { infer: true }), binary: config.get('FERRETDB_BIN', { infer: true }) }),
+        config.get('MONGODB_URI', { infer: true }) ? null : superviseEmbedded(config),
+    },
+    {
+      provide: DatabaseAvailability,
+      inject: [EMBEDDED_DATABASE],
+      useFactory: (embedded: EmbeddedDatabase | null) => new DatabaseAvailability(embedded),
     },
   ],
-  exports: [EMBEDDED_DATABASE],
+  exports: [EMBEDDED_DATABASE, DatabaseAvailability],
 })
 class EmbeddedDatabaseModule {}
 
-/**
- * FerretDB v1 applies every update as read, modify in Go, write back, with no lock:
- * concurrent `$inc`s on one document lose updates (measured: 50 parallel gave 14).
- * It handles one connection's messages in order, so a single-connection pool makes
- * each operation atomic again for this process. See docs/database.md.
- */
-async function isFerretDb(uri: string): Promise<boolean> {
-  const probe = await createConnection(uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 1 }).asPromise();
-  try {
-    const info = await probe.db!.admin().command({ buildInfo: 1 });
-    return typeof info.ferretdbVersion === 'string';
-  } finally {
-    await probe.close();
-  }
+function superviseEmbedded(config: ConfigService<Env, true>): EmbeddedDatabase {
+  const logger = new Logger('EmbeddedDatabase');
+  const database = new EmbeddedDatabase({ dataDir: config.get('DATA_DIR', { infer: true }), binary: config.get('FERRETDB_BIN', { infer: true }) });
+  database.on('down', (reason) => logger.error(`${reason}; restarting it, database requests answer 503 meanwhile`));
+  database.on('up', (attempts) => logger.log(`embedded database back after ${attempts} restart attempt(s)`));
+  database.on('failed', (error) => {
+    // A supervisor (systemd, Docker, Kubernetes) restarts the whole service from a clean state.
+    console.error(`${error.message}; exiting`);
+    process.exit(1);
+  });
+  return database;
 }
 
-function mongooseOptions(uri: string, config: ConfigService<Env, true>, ferret: boolean) {
-  return {
-    uri,
-    dbName: config.get('MONGODB_DB', { infer: true }),
-    maxPoolSize: ferret ? 1 : 50,
-    serverSelectionTimeoutMS: 5000,
-    autoIndex: true,
-  };
-}
+/** Hides the credentials of a MongoDB URI in messages. */
+const redact = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');
 
 @Global()
 @Module({
@@ -56,17 +51,28 @@ function mongooseOptions(uri: string, config: ConfigService<Env, true>, ferret: 
     EmbeddedDatabaseModule,
     MongooseModule.forRootAsync({
       imports: [EmbeddedDatabaseModule],
-      inject: [ConfigService, EMBEDDED_DATABASE],
-      useFactory: async (config: ConfigService<Env, true>, embedded: EmbeddedDatabase | null) => {
-        const configured = config.get('MONGODB_URI', { infer: true });
-        if (!configured) return mongooseOptions(await embedded!.start(), config, true);
-        const ferret = await isFerretDb(configured).catch((error: Error) => {
-          throw new Error(`${NO_DATABASE_HINT} (${configured.replace(/\/\/[^@/]*@/, '//***@')}: ${error.message})`);
-        });
-        return mongooseOptions(configured, config, ferret);
+      inject: [ConfigService, EMBEDDED_DATABASE, DatabaseAvailability],
+      useFactory: async (config: ConfigService<Env, true>, embedded: EmbeddedDatabase | null, availability: DatabaseAvailability) => {
+        const uri = config.get('MONGODB_URI', { infer: true }) ?? (await embedded!.start());
+        // One ordinary pool whatever the server: the embedded FerretDB is patched to apply updates atomically (docs/database.md).
+        return {
+          uri,
+          dbName: config.get('MONGODB_DB', { infer: true }),
+          maxPoolSize: 50,
+          serverSelectionTimeoutMS: 5000,
+          autoIndex: true,
+          // An unreachable server fails the start at once, with one line; a supervisor retries, not a loop here.
+          retryAttempts: 0,
+          connectionFactory: (connection: Connection) => {
+            guardConnection(connection, availability);
+            return connection;
+          },
+          connectionErrorFactory: (error: MongooseError) => new MongooseError(`${NO_DATABASE_HINT} (${redact(uri)}: ${error.message})`),
+        };
       },
     }),
   ],
+  exports: [EmbeddedDatabaseModule],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseModule.name);

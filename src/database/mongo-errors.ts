@@ -19,3 +19,18 @@ export function duplicateKeyField(error: unknown): string | undefined {
   // FerretDB reports no keyPattern; its message names the index ("index: <field>_1").
   return fromPattern ?? /index: ([A-Za-z0-9_.]+?)_-?1\b/.exec(mongo.message ?? '')?.[1] ?? '';
 }
+
+/** Driver and mongoose errors that mean "no server to talk to", as opposed to a refused operation. */
+const UNREACHABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+]);
+
+export function isUnreachableError(error: unknown): boolean {
+  return error instanceof Error && UNREACHABLE.has(error.name);
+}

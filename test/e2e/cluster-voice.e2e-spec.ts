@@ -252,7 +252,7 @@ describe('cluster: channels, voice and calls across instances', () => {
     }, 3000);
   });
 
-  it('heals channel membership and the voice link after Redis restarts empty, without restarting an instance', async () => {
+  it('heals channel membership, the voice link and signaling after Redis restarts empty, without restarting an instance', async () => {
     const [alice, bob] = [await loginAs(cluster.on(0)), await loginAs(cluster.on(1))];
     const channelId = await channelOn(i0, alice);
     const a = await socketOn(i0, alice, '/voice');

@@ -266,31 +266,31 @@ describe('GET /metrics (Prometheus)', () => {
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       expect(family(families, name)).toBeDefined();
     }
-    expect(family(families, 'http_request_duration_seconds').type).toBe('HISTOGRAM');
-    expect(family(families, 'audio_relay_latency_seconds').type).toBe('HISTOGRAM');
+    expect(family(families, 'realtime_http_request_duration_seconds').type).toBe('HISTOGRAM');
+    expect(family(families, 'realtime_audio_relay_latency_seconds').type).toBe('HISTOGRAM');
   });
 
   it('HTTP counters and the duration histogram move with traffic, by route pattern and status', async () => {
     const labels = { method: 'GET', route: '/api/metrics/component/:component', status: '200' };
-    const before = counter(await scrape(), 'http_requests_total', labels);
-    const missingBefore = counter(await scrape(), 'http_requests_total', { method: 'GET', route: '/api/metrics/component/:component', status: '404' });
-    const unmatchedBefore = counter(await scrape(), 'http_requests_total', { method: 'GET', route: 'unmatched', status: '404' });
+    const before = counter(await scrape(), 'realtime_http_requests_total', labels);
+    const missingBefore = counter(await scrape(), 'realtime_http_requests_total', { method: 'GET', route: '/api/metrics/component/:component', status: '404' });
+    const unmatchedBefore = counter(await scrape(), 'realtime_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' });
     await t.http().get('/api/metrics/component/audio').expect(200);
     await t.http().get('/api/metrics/component/network').expect(200);
     await t.http().get('/api/metrics/component/nope').expect(404);
     await t.http().get('/no/such/route/12345').expect(404);
 
     const after = await scrape();
-    expect(counter(after, 'http_requests_total', labels)).toBe(before + 2);
-    expect(counter(after, 'http_requests_total', { ...labels, status: '404' })).toBe(missingBefore + 1);
-    expect(counter(after, 'http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(unmatchedBefore + 1);
+    expect(counter(after, 'realtime_http_requests_total', labels)).toBe(before + 2);
+    expect(counter(after, 'realtime_http_requests_total', { ...labels, status: '404' })).toBe(missingBefore + 1);
+    expect(counter(after, 'realtime_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(unmatchedBefore + 1);
     // URLs never become labels.
-    expect(family(after, 'http_requests_total').metrics.some((m) => m.labels?.route?.includes('12345'))).toBe(false);
+    expect(family(after, 'realtime_http_requests_total').metrics.some((m) => m.labels?.route?.includes('12345'))).toBe(false);
     // The parser folds labelled histograms into one sample, so the histogram's count is read from its text line.
     const text = (await t.http().get('/metrics').expect(200)).text;
     const countLine = text
       .split('\n')
-      .find((line) => line.startsWith('http_request_duration_seconds_count{method="GET",route="/api/metrics/component/:component",status="200"}'));
+      .find((line) => line.startsWith('realtime_http_request_duration_seconds_count{method="GET",route="/api/metrics/component/:component",status="200"}'));
     expect(Number(countLine?.split(' ').pop())).toBe(before + 2);
   });
 
@@ -306,15 +306,20 @@ describe('GET /metrics (Prometheus)', () => {
     for (let i = 0; i < 100; i++) recorder.socketEvent('/', `junk-${i}`);
 
     const after = await scrape();
-    expect(counter(after, 'socket_connections', { namespace: '/voice' }) - counter(before, 'socket_connections', { namespace: '/voice' })).toBe(1);
-    expect(counter(after, 'socket_connections_total', { namespace: '/voice' }) - counter(before, 'socket_connections_total', { namespace: '/voice' })).toBe(2);
-    expect(counter(after, 'socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(
-      counter(before, 'socket_events_total', { namespace: '/voice', event: 'AudioData' }) + 1,
+    expect(counter(after, 'realtime_sockets_open', { namespace: '/voice' }) - counter(before, 'realtime_sockets_open', { namespace: '/voice' })).toBe(1);
+    expect(
+      counter(after, 'realtime_socket_connections_total', { namespace: '/voice' }) -
+        counter(before, 'realtime_socket_connections_total', { namespace: '/voice' }),
+    ).toBe(2);
+    expect(counter(after, 'realtime_socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(
+      counter(before, 'realtime_socket_events_total', { namespace: '/voice', event: 'AudioData' }) + 1,
     );
-    expect(counter(after, 'audio_packets_total', { direction: 'in' }) - counter(before, 'audio_packets_total', { direction: 'in' })).toBe(1);
-    expect(counter(after, 'audio_packets_total', { direction: 'out' }) - counter(before, 'audio_packets_total', { direction: 'out' })).toBe(3);
-    expect(counter(after, 'audio_bytes_total', { direction: 'out' }) - counter(before, 'audio_bytes_total', { direction: 'out' })).toBe(600);
-    const events = family(after, 'socket_events_total').metrics.filter((m) => m.labels?.namespace === '/');
+    expect(counter(after, 'realtime_audio_packets_total', { direction: 'in' }) - counter(before, 'realtime_audio_packets_total', { direction: 'in' })).toBe(1);
+    expect(counter(after, 'realtime_audio_packets_total', { direction: 'out' }) - counter(before, 'realtime_audio_packets_total', { direction: 'out' })).toBe(
+      3,
+    );
+    expect(counter(after, 'realtime_audio_bytes_total', { direction: 'out' }) - counter(before, 'realtime_audio_bytes_total', { direction: 'out' })).toBe(600);
+    const events = family(after, 'realtime_socket_events_total').metrics.filter((m) => m.labels?.namespace === '/');
     expect(events.length).toBeLessThanOrEqual(64);
     expect(events.find((m) => m.labels?.event === '_other')).toBeDefined();
   });
@@ -346,10 +351,10 @@ describe('auth and rate-limit counters', () => {
     }
 
     const after = parsePrometheusTextFormat((await t.http().get('/metrics').expect(200)).text);
-    const logins = (result: string) => counter(after, 'auth_logins_total', { result }) - counter(before, 'auth_logins_total', { result });
+    const logins = (result: string) => counter(after, 'realtime_auth_logins_total', { result }) - counter(before, 'realtime_auth_logins_total', { result });
     expect(logins('success')).toBe(succeeded);
     expect(logins('bad_credentials')).toBe(1);
-    const refused = family(after, 'rate_limit_refusals_total').metrics.reduce((sum, m) => sum + Number(m.value), 0);
+    const refused = family(after, 'realtime_rate_limit_refusals_total').metrics.reduce((sum, m) => sum + Number(m.value), 0);
     expect(refused).toBe(1);
   });
 });

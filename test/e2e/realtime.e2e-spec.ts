@@ -1,5 +1,6 @@
 import { loginAs, LoggedIn, SERVICE_KEY_HEADERS } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
+import { eventually } from '../utils/eventually';
 import {
   closeAll,
   connectAs,
@@ -57,10 +58,12 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
       const short = await createTestApp({ JWT_ACCESS_TTL_S: '1' });
       try {
         const login = await loginAs(short);
-        await new Promise((resolve) => setTimeout(resolve, 2100));
-        const expired = await connectError(short.url, login.accessToken);
-        expect(expired.message).toBe('Unauthorized');
-        expect(expired.data).toEqual({ code: 'TOKEN_EXPIRED' });
+        // The token's exp is in whole seconds: poll until it has passed.
+        await eventually(async () => {
+          const expired = await connectError(short.url, login.accessToken);
+          expect(expired.message).toBe('Unauthorized');
+          expect(expired.data).toEqual({ code: 'TOKEN_EXPIRED' });
+        }, 5000);
       } finally {
         await short.close();
       }
@@ -342,9 +345,16 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
     it('answers unknown events with nothing and keeps the socket', async () => {
       const alice = await loginAs(t);
       const a = (await online(alice)).socket;
+      const heard: [string, unknown][] = [];
+      a.onAny((event: string, payload: unknown) => heard.push([event, payload]));
       a.emit('noSuchEvent', { $where: 'sleep(1000)' });
+      // Even with an ack callback: an unknown event is never answered.
+      const unanswered = a.timeout(500).emitWithAck('noSuchEvent', {});
       a.emit('callUser');
       expect(await emitWithAck(a, 'register', alice.user.id)).toEqual({ ok: true, userId: alice.user.id });
+      await expect(unanswered).rejects.toThrow('operation has timed out');
+      // The one reply is the validation error of the payload-less callUser.
+      await eventually(() => expect(heard).toEqual([['error', { error_code: 'INVALID_INPUT', message: 'The payload must be an object' }]]));
       expect(a.connected).toBe(true);
     });
   });

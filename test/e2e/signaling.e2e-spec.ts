@@ -1,6 +1,7 @@
 import { loginAs, LoggedIn } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
-import { closeAll, connectRecording, ClientSocket, emitWithAck, expectNoEvent, killTransport, waitFor } from '../utils/sockets';
+import { io } from 'socket.io-client';
+import { closeAll, collect, connectRecording, ClientSocket, emitWithAck, expectNoEvent, killTransport, waitFor } from '../utils/sockets';
 
 const OFFER = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n' };
 const ANSWER = { type: 'answer', sdp: 'v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\n' };
@@ -63,7 +64,7 @@ describe('signaling (WebRTC events on namespace /)', () => {
     const a = await online(alice);
     const b = await online(bob);
     const c = await online(carol);
-    await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER });
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
     const undisturbed = Promise.all([expectNoEvent(a, 'callAccepted'), expectNoEvent(a, 'iceCandidate'), expectNoEvent(b, 'callEnded')]);
 
     expect(await emitWithAck(c, 'answerCall', { targetUserId: alice.user.id, signalData: ANSWER })).toEqual({
@@ -95,8 +96,8 @@ describe('signaling (WebRTC events on namespace /)', () => {
     const a = await online(alice);
     const b = await online(bob);
     const c = await online(carol);
-    await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER });
-    await emitWithAck(b, 'answerCall', { targetUserId: alice.user.id, signalData: ANSWER });
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+    expect(await emitWithAck(b, 'answerCall', { targetUserId: alice.user.id, signalData: ANSWER })).toEqual({ ok: true });
 
     const rejected = waitFor(c, 'callRejected');
     const noRing = expectNoEvent(b, 'incomingCall');
@@ -164,5 +165,122 @@ describe('signaling (WebRTC events on namespace /)', () => {
     await noRing;
     expect(a.connected && b.connected).toBe(true);
     expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+  });
+  it('relays candidates sent right behind callUser, after the offer and in order (websocket)', async () => {
+    const a = await online(alice);
+    const b = await online(bob);
+    const ring = waitFor(b, 'incomingCall');
+    const candidates = collect<{ from: string; candidate: { candidate: string } }>(b, 'iceCandidate', 5);
+    const order: string[] = [];
+    b.on('incomingCall', () => order.push('incomingCall'));
+    b.on('iceCandidate', () => order.push('iceCandidate'));
+    const acks = [
+      emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER }),
+      ...Array.from({ length: 5 }, (_, i) => emitWithAck(a, 'iceCandidate', { targetUserId: bob.user.id, candidate: { candidate: `c${i}` } })),
+    ];
+    expect(await Promise.all(acks)).toEqual([{ ok: true, status: 'ringing' }, ...Array.from({ length: 5 }, () => ({ ok: true }))]);
+    await ring;
+    expect((await candidates).map((payload) => payload.candidate.candidate)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(order).toEqual(['incomingCall', 'iceCandidate', 'iceCandidate', 'iceCandidate', 'iceCandidate', 'iceCandidate']);
+  });
+
+  it('relays candidates that travel in the same long-polling request as callUser', async () => {
+    const a = io(t.url, { forceNew: true, reconnection: false, transports: ['polling'], auth: { token: alice.accessToken } });
+    sockets.push(a);
+    await new Promise<void>((resolve, reject) => a.once('connect', resolve).once('connect_error', reject));
+    const b = await online(bob);
+    const candidates = collect<{ candidate: { candidate: string } }>(b, 'iceCandidate', 3, 5000);
+    // The first emit takes the one POST in flight; everything emitted meanwhile leaves together in the next.
+    a.emit('register', alice.user.id);
+    const acks = [
+      emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER }, 5000),
+      ...Array.from({ length: 3 }, (_, i) => emitWithAck(a, 'iceCandidate', { targetUserId: bob.user.id, candidate: { candidate: `p${i}` } }, 5000)),
+    ];
+    expect(await Promise.all(acks)).toEqual([{ ok: true, status: 'ringing' }, { ok: true }, { ok: true }, { ok: true }]);
+    expect((await candidates).map((payload) => payload.candidate.candidate)).toEqual(['p0', 'p1', 'p2']);
+  });
+
+  it('relays at most 50 candidates before the answer, and refuses the rest with RATE_LIMITED', async () => {
+    const a = await online(alice);
+    const b = await online(bob);
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+    const relayed = collect<{ candidate: { n: number } }>(b, 'iceCandidate', 51, 5000);
+    const answers = await Promise.all(Array.from({ length: 55 }, (_, n) => emitWithAck(a, 'iceCandidate', { targetUserId: bob.user.id, candidate: { n } })));
+    expect(answers.slice(0, 50)).toEqual(Array.from({ length: 50 }, () => ({ ok: true })));
+    expect(answers.slice(50)).toEqual(
+      Array.from({ length: 5 }, () => ({ ok: false, error_code: 'RATE_LIMITED', message: 'At most 50 candidates before the call is answered' })),
+    );
+    // Once answered, candidates flow again; the 51st bob hears is the one sent after the answer.
+    expect(await emitWithAck(b, 'answerCall', { targetUserId: alice.user.id, signalData: ANSWER })).toEqual({ ok: true });
+    expect(await emitWithAck(a, 'iceCandidate', { targetUserId: bob.user.id, candidate: { n: 'after' } })).toEqual({ ok: true });
+    expect((await relayed).map((payload) => payload.candidate.n)).toEqual([...Array.from({ length: 50 }, (_, n) => n), 'after']);
+  });
+
+  it('refuses signalData deeper than 32 levels or larger than 16 KB before ringing anyone; the callee stays free', async () => {
+    const a = await online(alice);
+    const b = await online(bob);
+    const c = await online(carol);
+    const noRing = expectNoEvent(b, 'incomingCall', 500);
+    const nested = (depth: number): Record<string, unknown> => (depth === 1 ? { sdp: 'v=0' } : { x: nested(depth - 1) });
+    const refusal = {
+      ok: false,
+      error_code: 'INVALID_INPUT',
+      message: 'signalData must be at most 32 levels deep and 16384 bytes as JSON',
+      details: [{ field: 'signalData', rule: 'isRelayableObject', message: 'signalData must be at most 32 levels deep and 16384 bytes as JSON' }],
+    };
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: nested(33) })).toEqual(refusal);
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: { sdp: 'x'.repeat(16 * 1024) } })).toEqual(refusal);
+    // 30,000 levels (60 KB, within the 64 KB message limit): more than a JSON encoder's stack takes.
+    // Sent as a raw packet: the client's own encoder would overflow.
+    const error = waitFor<{ error_code: string }>(a, 'error');
+    const deep = `{"x":${'['.repeat(30_000)}1${']'.repeat(30_000)}}`;
+    a.io.engine.send(`2["callUser",{"targetUserId":"${bob.user.id}","signalData":${deep}}]`);
+    expect(await error).toMatchObject({ error_code: 'INVALID_INPUT' });
+    await noRing;
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: nested(32) })).toEqual({ ok: true, status: 'ringing' });
+    expect(await emitWithAck(a, 'endCall', { targetUserId: bob.user.id })).toEqual({ ok: true });
+    expect(await emitWithAck(c, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+  });
+
+  it('does not let a rejected caller ring the same callee again at once', async () => {
+    const a = await online(alice);
+    const b = await online(bob);
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+    expect(await emitWithAck(b, 'rejectCall', { targetUserId: alice.user.id })).toEqual({ ok: true });
+    const noRing = expectNoEvent(b, 'incomingCall', 300);
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({
+      ok: false,
+      error_code: 'RATE_LIMITED',
+      message: 'This user just rejected your call; wait a few seconds before calling again',
+    });
+    await noRing;
+  });
+
+  it('ends an unanswered call after CALL_RING_TIMEOUT_S, telling both sides', async () => {
+    const short = await createTestApp({ CALL_RING_TIMEOUT_S: '1' });
+    const opened: ClientSocket[] = [];
+    try {
+      const [caller, callee] = [await loginAs(short), await loginAs(short)];
+      for (const login of [caller, callee]) {
+        const client = await connectRecording(short.url, login.accessToken, '/', { record: ['users'] });
+        opened.push(client.socket);
+        await client.first('users');
+      }
+      const [a, b] = opened;
+      const ended = Promise.all([waitFor(a, 'callEnded', 5000), waitFor(b, 'callEnded', 5000)]);
+      expect(await emitWithAck(a, 'callUser', { targetUserId: callee.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+      expect(await ended).toEqual([
+        { from: callee.user.id, reason: 'timeout' },
+        { from: caller.user.id, reason: 'timeout' },
+      ]);
+      expect(await emitWithAck(b, 'answerCall', { targetUserId: caller.user.id, signalData: ANSWER })).toMatchObject({
+        ok: false,
+        error_code: 'PERMISSION_DENIED',
+      });
+      expect(await emitWithAck(a, 'callUser', { targetUserId: callee.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+    } finally {
+      closeAll(...opened);
+      await short.close();
+    }
   });
 });

@@ -79,7 +79,7 @@ describe('real audio through the relay (Opus, 20 ms frames)', () => {
     const s = await connectAs(t.url, speaker.accessToken, '/voice');
     const v = await connectAs(t.url, voiceListener.accessToken, '/voice');
     sockets = [s, v];
-    plain = await connectWs(t, wsListener.accessToken);
+    plain = await connectWs(t, wsListener.accessToken, {}, t.port, true);
     await emitWithAck(s, 'JoinChannel', { channel_id: channel.id });
     await emitWithAck(v, 'JoinChannel', { channel_id: channel.id });
     plain.send({ type: 'JoinChannel', channel_id: channel.id });

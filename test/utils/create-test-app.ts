@@ -25,7 +25,7 @@ export interface TestApp {
 export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ env })] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
-  configureApp(app);
+  await configureApp(app);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;

@@ -125,6 +125,15 @@ export function killTransport(socket: ClientSocket): void {
   raw.destroy();
 }
 
+/** Stops (or resumes) reading the client's TCP connection: a client that stops reading, as a stalled tab or network does. */
+export function pauseReading(socket: ClientSocket, paused = true): void {
+  const transport = socket.io.engine.transport as unknown as { ws?: { _socket?: { pause(): void; resume(): void } } };
+  const raw = transport.ws?._socket;
+  if (!raw) throw new Error('no raw TCP socket under this client');
+  if (paused) raw.pause();
+  else raw.resume();
+}
+
 export function closeAll(...sockets: (ClientSocket | undefined)[]): void {
   for (const socket of sockets) socket?.close();
 }

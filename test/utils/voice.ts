@@ -67,6 +67,15 @@ export class WsTestClient {
     this.ws.close();
   }
 
+  /** Stops reading from the TCP connection (a client whose network or event loop stalls): the server's writes pile up. */
+  pauseReading(): void {
+    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
+  resumeReading(): void {
+    (this.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+  }
+
   private take<T>(find: () => T | undefined, ms: number, message: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const deadline = setTimeout(() => reject(new Error(message)), ms);
@@ -82,10 +91,16 @@ export class WsTestClient {
   }
 }
 
-/** Opens /ws with `?token=` (or the given headers); rejects with the HTTP status of a refused upgrade. */
-export function connectWs(t: TestApp, token: string | null, headers: Record<string, string> = {}, port = t.port): Promise<WsTestClient> {
-  const query = token ? `?token=${encodeURIComponent(token)}` : '';
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`, { headers });
+/**
+ * Opens /ws with `?token=` (or the given headers), and `?binary=1` when the client opts in to binary audio frames;
+ * rejects with the HTTP status of a refused upgrade.
+ */
+export function connectWs(t: TestApp, token: string | null, headers: Record<string, string> = {}, port = t.port, binary = false): Promise<WsTestClient> {
+  const query = new URLSearchParams();
+  if (token) query.set('token', token);
+  if (binary) query.set('binary', '1');
+  const search = query.size > 0 ? `?${query.toString()}` : '';
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${search}`, { headers });
   const client = new WsTestClient(ws);
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(client));
@@ -93,7 +108,13 @@ export function connectWs(t: TestApp, token: string | null, headers: Record<stri
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () =>
-        reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode, body: JSON.parse(body || '{}') })),
+        reject(
+          Object.assign(new Error(`upgrade refused: ${response.statusCode}`), {
+            status: response.statusCode,
+            headers: response.headers,
+            body: JSON.parse(body || '{}') as unknown,
+          }),
+        ),
       );
     });
     ws.once('error', (error) => reject(error));

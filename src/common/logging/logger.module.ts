@@ -3,15 +3,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { Env } from '../../config/env.validation';
+import { ignoredInAccessLog, prettyTransport } from './log-format';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Structured JSON logs with a request id; credentials never reach a log line. */
+/** Structured logs with a request id (JSON, or pretty lines at a development terminal); credentials never reach a log line. */
 export const AppLoggerModule = LoggerModule.forRootAsync({
   inject: [ConfigService],
   useFactory: (config: ConfigService<Env, true>) => ({
     pinoHttp: {
       level: config.get('LOG_LEVEL', { infer: true }),
+      transport: prettyTransport(config.get('NODE_ENV', { infer: true }), process.stdout.isTTY === true),
       genReqId: (request: IncomingMessage, response: ServerResponse) => {
         const incoming = request.headers['x-request-id'];
         const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -28,7 +30,7 @@ export const AppLoggerModule = LoggerModule.forRootAsync({
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (request: IncomingMessage) => request.url === '/health' },
+      autoLogging: { ignore: (request: IncomingMessage) => ignoredInAccessLog(request.url) },
     },
   }),
 });

@@ -3,14 +3,28 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
 import { isObservable } from 'rxjs';
-import type { Namespace, Server, ServerOptions } from 'socket.io';
+import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import { originAllowed } from '../../config/cors';
+import { AppError } from '../errors/app-error';
+import { clientIp, trustProxyOf } from '../net/client-ip';
 import { RedisConnections } from '../redis/redis-connections';
+import { backlogOf } from './engine-backlog';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { CongestionClock, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
 import { SocketIoTransport } from './socket-io.transport';
 import { MAX_SOCKET_MESSAGE_BYTES, sessionRoom, SocketData, userRoom } from './socket.types';
+import { replyError } from './ws-ack';
+
+/** How long an engine.io connection may wait for its Socket.IO CONNECT (and authentication) before it is closed. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a persistent offender has to complete its close before its connection is destroyed. */
+const OFFENDER_CLOSE_MS = 1000;
+/** How often connections are checked for a backlog that stayed over its cap. */
+const CONGESTION_SWEEP_MS = 500;
 
 /** Nest's platform package resolves its own copy of socket.io: its socket type, not ours. */
 type NestSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
@@ -22,10 +36,18 @@ type NestSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
  * `user:<id>` and `session:<sid>` rooms before any gateway sees it, counted in
  * the socket metrics with every event a gateway handles. The server becomes a
  * transport of the RealtimePublisher.
+ *
+ * It also enforces the realtime limits (SocketLimits): new handshakes per
+ * client IP, inbound events per connection and class (a refused event is
+ * answered RATE_LIMITED; a persistent offender is disconnected), and the
+ * outgoing backlog of every connection (one that stays over its cap is
+ * dropped, so a client that stops reading cannot grow server memory).
  */
 export class AppIoAdapter extends IoAdapter {
   private readonly logger = new Logger(AppIoAdapter.name);
   private metrics?: SocketMetrics;
+  private sweep?: NodeJS.Timeout;
+  private readonly clocks = new WeakMap<object, CongestionClock>();
 
   constructor(
     private readonly app: INestApplication,
@@ -36,13 +58,22 @@ export class AppIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const allowed = new Set(this.allowedOrigins);
+    const limits = this.app.get(SocketLimits);
+    const metrics = this.socketMetrics();
+    const trust = trustProxyOf(this.app.getHttpAdapter().getInstance());
     const settings: Partial<ServerOptions> = {
       ...options,
       maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       cors: { origin: [...allowed], credentials: true },
+      // engine.io asks only for new handshakes (a request without a session id).
       allowRequest: (request, callback) => {
-        const origin = request.headers.origin;
-        callback(null, !origin || allowed.has(origin));
+        if (!originAllowed(request.headers.origin, request.headers.host, allowed)) return callback('Origin not allowed', false);
+        if (limits.handshakes.take(clientIp(request, trust), performance.now()) > 0) {
+          metrics.handshakeRefused('socket.io');
+          return callback('RATE_LIMITED', false);
+        }
+        callback(null, true);
       },
     };
     const server = super.createIOServer(port, settings) as Server;
@@ -50,7 +81,6 @@ export class AppIoAdapter extends IoAdapter {
     if (redis.enabled) server.adapter(redisAdapter(redis));
 
     const { use } = this.app.get(SocketAuthMiddleware);
-    const metrics = this.socketMetrics();
     const prepare = (namespace: Namespace) => {
       namespace.use(use);
       const { name } = namespace;
@@ -61,13 +91,69 @@ export class AppIoAdapter extends IoAdapter {
         void socket.join([userRoom(principal.userId), sessionRoom(principal.sessionId)]);
         metrics.socketOpened(name);
         socket.once('disconnect', () => metrics.socketClosed(name));
+        backlogOf(socket);
+        this.limitEvents(socket, limits, metrics);
       });
     };
     prepare(server.of('/'));
     server.on('new_namespace', prepare);
 
+    this.sweep = setInterval(() => this.dropSlowConsumers(server, limits, metrics), Math.min(CONGESTION_SWEEP_MS, limits.slowGraceMs));
+    this.sweep.unref();
     this.app.get(RealtimePublisher).registerTransport(new SocketIoTransport(server), { clusterWide: redis.enabled });
     return server;
+  }
+
+  override async close(server: Parameters<IoAdapter['close']>[0]): Promise<void> {
+    clearInterval(this.sweep);
+    await super.close(server);
+  }
+
+  /** Every inbound event passes its connection's budget for its class first; the ack (or an `error` event) says RATE_LIMITED. */
+  private limitEvents(socket: Socket, limits: SocketLimits, metrics: SocketMetrics): void {
+    const limiter = limits.forConnection();
+    const { name } = socket.nsp;
+    socket.use((packet, next) => {
+      const eventClass = limits.classOf(String(packet[0]));
+      const admission = limiter.admit(eventClass, performance.now());
+      if (admission === 'accept') return next();
+      if (admission === 'ignore') return;
+      metrics.eventRefused(name, eventClass);
+      if (admission === 'disconnect') {
+        metrics.socketDropped(name, 'rate_limit');
+        // The client hears why (no automatic reconnect); what it still sends is ignored, and a client that does
+        // not complete the close is cut off shortly after rather than after the websocket's 30 s close timeout.
+        const backlog = backlogOf(socket);
+        backlog.stopReading();
+        socket.disconnect(true);
+        setTimeout(() => backlog.drop(), OFFENDER_CLOSE_MS).unref();
+        return;
+      }
+      const ack: unknown = packet[packet.length - 1];
+      replyError(socket, typeof ack === 'function' ? ack : undefined, new AppError('RATE_LIMITED', `Too many ${eventClass} events; slow down`));
+    });
+  }
+
+  /** Connections whose outgoing backlog stayed over its cap for the grace period (or passed the hard cap) are closed. */
+  private dropSlowConsumers(server: Server, limits: SocketLimits, metrics: SocketMetrics): void {
+    const now = performance.now();
+    const seen = new Set<object>();
+    for (const namespace of server._nsps.values()) {
+      for (const socket of namespace.sockets.values()) {
+        if (seen.has(socket.conn)) continue;
+        seen.add(socket.conn);
+        let clock = this.clocks.get(socket.conn);
+        if (!clock) {
+          clock = new CongestionClock(limits);
+          this.clocks.set(socket.conn, clock);
+        }
+        const backlog = backlogOf(socket);
+        if (!clock.isSlow(backlog.bytes(), now)) continue;
+        this.logger.warn({ user: (socket.data as SocketData).principal.userId, bytes: backlog.bytes() }, 'dropping a socket that does not read');
+        metrics.socketDropped(namespace.name, 'slow_consumer');
+        backlog.drop();
+      }
+    }
   }
 
   private socketMetrics(): SocketMetrics {

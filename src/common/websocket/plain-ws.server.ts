@@ -6,7 +6,7 @@ import { createServer, IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { corsOrigins } from '../../config/cors';
+import { corsOrigins, originAllowed } from '../../config/cors';
 import type { Env } from '../../config/env.validation';
 import { Authenticator } from '../auth/authenticator';
 import { credentialsFromUpgrade, hasUserCredential } from '../auth/credentials';
@@ -14,7 +14,9 @@ import type { UserPrincipal } from '../auth/principal';
 import { AppError, toWsError } from '../errors/app-error';
 import { errorBody } from '../errors/error-body';
 import { ERROR_CATALOGUE, ErrorCode } from '../errors/error-codes';
+import { clientIp, TrustProxyFn, trustProxyOf } from '../net/client-ip';
 import { PushEvent, PushEventMap, RealtimePublisher, RealtimeTransport } from './realtime.publisher';
+import { CongestionClock, ConnectionLimiter, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
 import { MAX_SOCKET_MESSAGE_BYTES } from './socket.types';
 
@@ -23,13 +25,24 @@ const PATH = '/ws';
 const PUSHED_EVENTS: ReadonlySet<string> = new Set(['user_created', 'user_deleted', 'UPDATE_SCORE', 'message']);
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
+/** How long a persistent offender has to complete its close before its socket is destroyed. */
+const OFFENDER_CLOSE_MS = 1000;
+/** How often clients are checked for an outgoing buffer that stayed over its cap. */
+const CONGESTION_SWEEP_MS = 500;
 
 /** One authenticated `/ws` connection, as protocol handlers see it. */
 export interface PlainWsClient {
   readonly id: string;
   readonly principal: UserPrincipal;
+  /**
+   * Whether the client asked for binary frames (`?binary=1` on the upgrade);
+   * a client that did not only ever receives JSON text frames.
+   */
+  readonly acceptsBinary: boolean;
   /** A text or binary frame, dropped when the socket is no longer open. */
   send(data: string | Buffer): void;
+  /** A frame that may be lost (audio): not sent, and false, while the client's outgoing buffer is over its cap. */
+  sendDroppable(data: string | Buffer): boolean;
   /** An `Error {error_code, message}` frame. */
   sendError(error: unknown): void;
   /** A protocol ping; the handler's `pong` hears the round trip. Every WebSocket client answers by itself. */
@@ -80,6 +93,8 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
   private otherUpgradeListeners: UpgradeListener[] = [];
   private portServer?: Server;
   private unregisterPush?: () => void;
+  private trust: TrustProxyFn = trustProxyOf(undefined);
+  private sweep?: NodeJS.Timeout;
 
   constructor(
     private readonly config: ConfigService<Env, true>,
@@ -87,6 +102,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly authenticator: Authenticator,
     private readonly metrics: SocketMetrics,
     private readonly publisher: RealtimePublisher,
+    private readonly limits: SocketLimits,
   ) {
     this.allowedOrigins = new Set(corsOrigins(config));
   }
@@ -107,6 +123,9 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     const httpAdapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
     if (!httpAdapter) return;
     this.httpServer = httpAdapter.getHttpServer() as Server;
+    this.trust = trustProxyOf(httpAdapter.getInstance());
+    this.sweep = setInterval(() => this.dropSlowConsumers(), Math.min(CONGESTION_SWEEP_MS, this.limits.slowGraceMs));
+    this.sweep.unref();
     // engine.io ends any upgrade it does not handle that has written nothing after 1 s
     // (its destroyUpgrade), which would cut a /ws handshake still authenticating under
     // load. So one dispatcher sends /ws to this server and every other upgrade,
@@ -115,7 +134,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.httpServer.removeAllListeners('upgrade');
     this.httpServer.on('upgrade', this.dispatchUpgrade);
     const wsPort = this.config.get('WS_PORT', { infer: true });
-    if (wsPort) {
+    if (wsPort !== undefined) {
       const server = createServer((_, response) => {
         response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('Upgrade Required');
       });
@@ -124,11 +143,18 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
         server.once('error', reject).listen(wsPort, this.config.get('HOST', { infer: true }), () => resolve());
       });
       this.portServer = server;
-      this.logger.log(`plain WebSocket endpoint also on port ${wsPort}`);
+      this.logger.log(`plain WebSocket endpoint also on port ${this.extraPort}`);
     }
   }
 
+  /** The port of the WS_PORT listener (the one the OS picked for WS_PORT=0), when there is one. */
+  get extraPort(): number | undefined {
+    const address = this.portServer?.address();
+    return address && typeof address === 'object' ? address.port : undefined;
+  }
+
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweep);
     this.unregisterPush?.();
     if (this.httpServer) {
       this.httpServer.off('upgrade', this.dispatchUpgrade);
@@ -152,9 +178,14 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     socket.on('error', () => socket.destroy());
-    const origin = request.headers.origin;
-    if (origin && !this.allowedOrigins.has(origin)) {
+    if (!originAllowed(request.headers.origin, request.headers.host, this.allowedOrigins)) {
       refuseUpgrade(socket, 'PERMISSION_DENIED', 'Origin not allowed by CORS');
+      return;
+    }
+    const retryAfterMs = this.limits.handshakes.take(clientIp(request, this.trust), performance.now());
+    if (retryAfterMs > 0) {
+      this.metrics.handshakeRefused(PATH);
+      refuseUpgrade(socket, 'RATE_LIMITED', ERROR_CATALOGUE.RATE_LIMITED.message, { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) });
       return;
     }
     const credential = credentialsFromUpgrade(request.headers, url.searchParams);
@@ -165,7 +196,8 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.authenticator.authenticate(credential).then(
       (principal) => {
         if (socket.destroyed) return;
-        this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal));
+        const acceptsBinary = url.searchParams.get('binary') === '1';
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal, acceptsBinary));
       },
       (error: unknown) => {
         if (error instanceof AppError && (error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED')) refuseUpgrade(socket, error.code);
@@ -177,8 +209,8 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     );
   };
 
-  private accept(ws: WebSocket, principal: UserPrincipal): void {
-    const client = new Client(randomUUID(), principal, ws);
+  private accept(ws: WebSocket, principal: UserPrincipal, acceptsBinary: boolean): void {
+    const client = new Client(randomUUID(), principal, ws, acceptsBinary, this.limits, () => this.metrics.outboundDropped(PATH));
     this.clients.set(client.id, client);
     this.metrics.socketOpened(PATH);
     for (const protocol of this.protocols) protocol.opened(client);
@@ -215,6 +247,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     const type = typeof message === 'object' && message !== null && !Array.isArray(message) ? (message as { type?: unknown }).type : undefined;
     const protocol = typeof type === 'string' ? this.byType.get(type) : undefined;
     this.metrics.socketEvent(PATH, protocol ? (type as string) : 'invalid');
+    if (!this.admit(client, protocol ? (type as string) : 'invalid')) return;
     try {
       if (!protocol) throw new AppError('INVALID_INPUT', `type must be one of ${[...this.byType.keys()].join(', ')}`);
       await protocol.message(client, type as string, message as Record<string, unknown>, arrival);
@@ -223,9 +256,38 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** The client's budget for this event's class: false (answered RATE_LIMITED, or the client closed) when over it. */
+  private admit(client: Client, event: string): boolean {
+    const eventClass = this.limits.classOf(event);
+    const admission = client.limiter.admit(eventClass, performance.now());
+    if (admission === 'accept') return true;
+    if (admission === 'ignore') return false;
+    this.metrics.eventRefused(PATH, eventClass);
+    if (admission === 'disconnect') {
+      this.metrics.socketDropped(PATH, 'rate_limit');
+      client.stopReading();
+      client.close(CLOSE_POLICY, 'Too many events');
+      setTimeout(() => client.terminate(), OFFENDER_CLOSE_MS).unref();
+    } else {
+      client.sendError(new AppError('RATE_LIMITED', `Too many ${eventClass} events; slow down`));
+    }
+    return false;
+  }
+
+  private dropSlowConsumers(): void {
+    const now = performance.now();
+    for (const client of this.clients.values()) {
+      if (!client.congestion.isSlow(client.bufferedBytes, now)) continue;
+      this.logger.warn({ user: client.principal.userId, bytes: client.bufferedBytes }, 'dropping a /ws client that does not read');
+      this.metrics.socketDropped(PATH, 'slow_consumer');
+      client.terminate();
+    }
+  }
+
   private binary(client: Client, frame: Buffer, arrival: number): void {
     const handler = frame.length > 0 ? this.byBinaryType.get(frame[0]) : undefined;
     this.metrics.socketEvent(PATH, handler ? handler.event : 'invalid');
+    if (!this.admit(client, handler ? handler.event : 'invalid')) return;
     try {
       if (!handler?.protocol.binary) throw new AppError('INVALID_INPUT', 'Unknown binary frame type');
       handler.protocol.binary(client, frame, arrival);
@@ -237,15 +299,51 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
 
 class Client implements PlainWsClient {
   private pingSentAt = 0;
+  readonly limiter: ConnectionLimiter;
+  readonly congestion: CongestionClock;
 
   constructor(
     readonly id: string,
     readonly principal: UserPrincipal,
     private readonly ws: WebSocket,
-  ) {}
+    readonly acceptsBinary: boolean,
+    private readonly limits: SocketLimits,
+    private readonly dropped: () => void,
+  ) {
+    this.limiter = limits.forConnection();
+    this.congestion = new CongestionClock(limits);
+  }
+
+  /** Bytes written to this client and not yet handed to the kernel. */
+  get bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
 
   send(data: string | Buffer): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // Replies and pushes are few and small; a client so far behind that even they pile up is cut off now.
+    if (this.ws.bufferedAmount > this.limits.outboundHardCapBytes) this.ws.terminate();
+    else this.ws.send(data);
+  }
+
+  sendDroppable(data: string | Buffer): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return true;
+    if (this.ws.bufferedAmount > this.limits.outboundCapBytes) {
+      this.dropped();
+      return false;
+    }
+    this.ws.send(data);
+    return true;
+  }
+
+  /** Reads nothing more from the client (a persistent offender): what it keeps sending stays in the kernel, unparsed. */
+  stopReading(): void {
+    (this.ws as unknown as { _socket?: { pause(): void } })._socket?.pause();
+  }
+
+  /** Closes at once, without a close handshake that would wait behind the backlog. */
+  terminate(): void {
+    this.ws.terminate();
   }
 
   sendError(error: unknown): void {
@@ -309,11 +407,14 @@ function pathOf(request: IncomingMessage): string {
 }
 
 /** Answers the upgrade request with the SPEC's error body and closes the socket. */
-function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string = ERROR_CATALOGUE[code].message): void {
+function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string = ERROR_CATALOGUE[code].message, headers: Record<string, string> = {}): void {
   const { status } = ERROR_CATALOGUE[code];
   const body = JSON.stringify(errorBody({ status, code, message, path: PATH }));
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-      `Connection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `Connection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
   );
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { PlainWsServer } from './plain-ws.server';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { SocketLimits } from './socket-limits';
 
 /**
  * The realtime plumbing every feature shares: the publisher, the Socket.IO
@@ -10,7 +11,7 @@ import { SocketAuthMiddleware } from './socket-auth.middleware';
  */
 @Global()
 @Module({
-  providers: [RealtimePublisher, SocketAuthMiddleware, PlainWsServer],
-  exports: [RealtimePublisher, SocketAuthMiddleware, PlainWsServer],
+  providers: [RealtimePublisher, SocketAuthMiddleware, PlainWsServer, SocketLimits],
+  exports: [RealtimePublisher, SocketAuthMiddleware, PlainWsServer, SocketLimits],
 })
 export class WebsocketModule {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../../common/auth/auth.decorators';
@@ -8,9 +8,10 @@ import { healthResponse } from '../health/health-response';
 import { HealthService } from '../health/health.service';
 import { AdminService } from './admin.service';
 import { ResetDto } from './dto/reset.dto';
+import { ApiData } from '../../common/openapi/api-responses';
+import { AdminOperationResultDto } from './dto/admin-response.dto';
 
 @ApiTags('admin')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('api/advanced/admin')
 export class AdminController {
@@ -26,6 +27,7 @@ export class AdminController {
     return healthResponse(this.health.full(), res);
   }
 
+  @ApiData(AdminOperationResultDto)
   @Post('cleanup')
   @HttpCode(200)
   async cleanup(@CurrentPrincipal() principal: Principal | undefined) {
@@ -33,6 +35,7 @@ export class AdminController {
   }
 
   /** Runtime state only (sockets, statistics, metrics history); accounts and channels are never touched. */
+  @ApiData(AdminOperationResultDto)
   @Post('reset')
   @HttpCode(200)
   async reset(@Body() _confirmation: ResetDto, @CurrentPrincipal() principal: Principal | undefined) {

@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Namespace, Socket } from 'socket.io';
 import type WebSocket from 'ws';
-import { userRoom } from '../../common/websocket/socket.types';
+import { backlogOf } from '../../common/websocket/engine-backlog';
+import type { SocketLimits } from '../../common/websocket/socket-limits';
+import type { SocketMetrics } from '../../common/websocket/socket-metrics';
+import { SocketData, userRoom } from '../../common/websocket/socket.types';
 import type { VoiceService } from './voice.service';
 import type { VoiceClientEvents, VoiceEvent, VoiceEventMap, VoiceServerEvents } from './voice.socket-events';
 import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport } from './voice.types';
@@ -23,7 +26,9 @@ interface EngineWebSocketTransport {
  * attachment, never base64), and the sender's own sockets are left out
  * through their `user:<id>` room. Both go to this instance's sockets only
  * (`local`): the delivery index is this instance's, and the VoiceLink, not the
- * Socket.IO adapter, carries a packet to the other instances, once.
+ * Socket.IO adapter, carries a packet to the other instances, once. A recipient
+ * whose outgoing backlog is over the cap is left out of that packet (audio is
+ * worth nothing late).
  */
 export class SocketIoVoiceTransport implements VoiceTransport {
   readonly name = 'voice';
@@ -36,6 +41,8 @@ export class SocketIoVoiceTransport implements VoiceTransport {
   constructor(
     private readonly namespace: VoiceNamespace,
     private readonly voice: VoiceService,
+    private readonly limits: SocketLimits,
+    private readonly metrics: SocketMetrics,
   ) {}
 
   add(socket: VoiceSocket): void {
@@ -51,9 +58,25 @@ export class SocketIoVoiceTransport implements VoiceTransport {
     (exceptUserId ? room.except(userRoom(exceptUserId)) : room).emit(event, ...voiceEventArgs(event, payload));
   }
 
-  relay(channel: ChannelConnections, packet: AudioPacket): void {
+  relay(channel: ChannelConnections, packet: AudioPacket): number {
+    const socketIds = this.socketIdsOf(channel);
+    const cap = this.limits.outboundCapBytes;
+    // null while every recipient is under the cap: the cached list is used as it is.
+    let kept: string[] | null = null;
+    let dropped = 0;
+    for (let i = 0; i < socketIds.length; i++) {
+      const socket = this.sockets.get(socketIds[i]);
+      const congested = socket !== undefined && (socket.data as SocketData).principal.userId !== packet.userId && backlogOf(socket).bytes() > cap;
+      if (congested) {
+        kept ??= socketIds.slice(0, i);
+        dropped++;
+        this.metrics.outboundDropped(this.namespace.name);
+      } else kept?.push(socketIds[i]);
+    }
+    const recipients = kept ?? socketIds;
+    if (recipients.length === 0) return dropped;
     this.namespace.local
-      .to(this.socketIdsOf(channel))
+      .to(recipients)
       .except(userRoom(packet.userId))
       .emit('AudioData', {
         user_id: packet.userId,
@@ -62,6 +85,7 @@ export class SocketIoVoiceTransport implements VoiceTransport {
         seq: packet.seq < 0 ? null : packet.seq,
         timestamp: packet.timestamp === packet.timestamp ? packet.timestamp : null,
       });
+    return dropped;
   }
 
   /** This instance's /voice sockets: every instance tells its own (a config change reaches them all through the cluster bus). */

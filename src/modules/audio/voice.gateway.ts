@@ -5,6 +5,7 @@ import type { AuthenticatedSocket } from '../../common/websocket/socket.types';
 import { ackOk, AckCallback, replyError } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
 import { WsValidationPipe } from '../../common/websocket/ws-validation.pipe';
+import { SocketLimits } from '../../common/websocket/socket-limits';
 import { SocketMetrics } from '../../common/websocket/socket-metrics';
 import { parseAudioData } from './audio-packet.parser';
 import { VoiceChannelDto } from './dto/voice-channel.dto';
@@ -34,11 +35,12 @@ export class VoiceGateway
   constructor(
     private readonly voice: VoiceService,
     private readonly metrics: SocketMetrics,
+    private readonly limits: SocketLimits,
   ) {}
 
   afterInit(namespace: VoiceNamespace): void {
     this.namespace = namespace;
-    this.transport = new SocketIoVoiceTransport(namespace, this.voice);
+    this.transport = new SocketIoVoiceTransport(namespace, this.voice, this.limits, this.metrics);
     this.voice.registerTransport(this.transport);
   }
 

@@ -9,6 +9,7 @@ import type { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import type { MetricsSources } from '../metrics/metrics-sources.service';
 import type { AudioMetricsSnapshot } from '../metrics/metrics.types';
 import type { UserStatsService } from '../stats/user-stats.service';
+import type { SocketLimits } from '../../common/websocket/socket-limits';
 import { strictMock } from '../../../test/utils/strict-mock';
 import { AudioConfig, DEFAULT_AUDIO_CONFIG } from './audio-config';
 import type { AudioConfigService } from './audio-config.service';
@@ -46,8 +47,9 @@ class FakeTransport implements VoiceTransport {
     this.delivered.push({ event, payload, exceptUserId, to: this.reached(channel, exceptUserId) });
   }
 
-  relay(channel: ChannelConnections, packet: AudioPacket): void {
+  relay(channel: ChannelConnections, packet: AudioPacket): number {
     this.relayed.push({ packet, to: this.reached(channel, packet.userId) });
+    return 0;
   }
 
   toAll<E extends VoiceEvent>(event: E, payload: VoiceEventMap[E]): void {
@@ -126,6 +128,7 @@ describe('VoiceService', () => {
       strictMock<UserStatsService>({ add }, 'user stats'),
       strictMock<ConfigService<Env, true>>({ get: config }, 'config'),
       new LocalVoiceLink(),
+      strictMock<SocketLimits>({ assign: jest.fn(), setAudioFrameRate: jest.fn() }, 'socket limits'),
     );
     voice = new FakeTransport('voice');
     ws = new FakeTransport('ws');
@@ -365,7 +368,7 @@ describe('VoiceService', () => {
       expect(audioPacketRelayed).not.toHaveBeenCalled();
 
       service.relay(alice, packet('c1', 'alice'), MAX_PACKET_BYTES, performance.now());
-      expect(audioPacketRelayed).toHaveBeenCalledWith(MAX_PACKET_BYTES, 0, expect.any(Number));
+      expect(audioPacketRelayed).toHaveBeenCalledWith(MAX_PACKET_BYTES, 0, expect.any(Number), 0);
     });
 
     it('hands the packet only to transports with connections in the channel', async () => {
@@ -389,7 +392,7 @@ describe('VoiceService', () => {
 
       service.relay(alice, packet('c1', 'alice'), 120, performance.now());
 
-      expect(audioPacketRelayed.mock.calls).toEqual([[120, 2, expect.any(Number)]]);
+      expect(audioPacketRelayed.mock.calls).toEqual([[120, 2, expect.any(Number), 0]]);
       expect(voice.relayed).toEqual([{ packet: packet('c1', 'alice'), to: ['bob-voice'] }]);
       expect(ws.relayed).toEqual([{ packet: packet('c1', 'alice'), to: ['carol-ws'] }]);
     });

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import { SocketLimits } from '../../common/websocket/socket-limits';
 import type { Env } from '../../config/env.validation';
 import { CHANNEL_EVENTS, ChannelDeletedEvent, ChannelMembersReleasedEvent } from '../channels/channels.events';
 import { ChannelsService } from '../channels/channels.service';
@@ -53,9 +54,12 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
     private readonly userStats: UserStatsService,
     private readonly config: ConfigService<Env, true>,
     private readonly link: VoiceLink,
+    private readonly limits: SocketLimits,
   ) {}
 
   onModuleInit(): void {
+    this.limits.assign(['AudioData'], 'audio');
+    this.limits.setAudioFrameRate(1000 / this.audioConfig.get().frame_duration_ms);
     this.metricsSources.registerAudioSource(() => this.audioSnapshot());
     this.link.bind(this, () => this.localTotals());
     const pingEvery = this.config.get('AUDIO_PING_INTERVAL_MS', { infer: true });
@@ -129,14 +133,15 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
     if (!stream) throw new AppError('PERMISSION_DENIED', 'Not a member of this channel');
     if (bytes > this.audioConfig.get().max_packet_bytes) throw new AppError('PAYLOAD_TOO_LARGE', 'Audio packet larger than max_packet_bytes');
     const channel = this.local.get(packet.channelId)!;
+    let dropped = 0;
     for (const transport of this.transports) {
-      if (channel.perTransport[transport.name] > 0) transport.relay(channel, packet);
+      if (channel.perTransport[transport.name] > 0) dropped += transport.relay(channel, packet);
     }
-    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0);
+    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0) - dropped;
     this.link.publishAudio(packet, bytes);
     const relayMicros = (performance.now() - arrival) * 1000;
-    stream.record(packet.seq, packet.timestamp, arrival, bytes, recipients, relayMicros);
-    this.metrics.audioPacketRelayed(bytes, recipients, relayMicros);
+    stream.record(packet.seq, packet.timestamp, arrival, bytes, recipients, relayMicros, dropped);
+    this.metrics.audioPacketRelayed(bytes, recipients, relayMicros, dropped);
   }
 
   /** A packet of a member on another instance, to this instance's members of the channel. */
@@ -144,13 +149,15 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
     const channel = this.local.get(packet.channelId);
     const stats = this.stats.get(packet.channelId);
     if (!channel || !stats) return;
+    let dropped = 0;
     for (const transport of this.transports) {
-      if (channel.perTransport[transport.name] > 0) transport.relay(channel, packet);
+      if (channel.perTransport[transport.name] > 0) dropped += transport.relay(channel, packet);
     }
-    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0);
+    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0) - dropped;
     stats.remote.packetsSent += recipients;
     stats.remote.bytesSent += bytes * recipients;
-    this.metrics.audioPacketRelayed(bytes, recipients, (performance.now() - arrival) * 1000);
+    stats.remote.dropped += dropped;
+    this.metrics.audioPacketRelayed(bytes, recipients, (performance.now() - arrival) * 1000, dropped);
   }
 
   /** A channel event from another instance, to this instance's members; a deleted channel's local state goes too. */
@@ -184,6 +191,7 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
 
   @OnEvent(AUDIO_EVENTS.configChanged)
   configChanged({ config }: AudioConfigChangedEvent): void {
+    this.limits.setAudioFrameRate(1000 / config.frame_duration_ms);
     for (const transport of this.transports) transport.toAll('AudioConfigChanged', { config });
   }
 

@@ -50,8 +50,12 @@ export interface VoiceTransport {
   readonly name: VoiceTransportName;
   /** To the transport's connections in the channel, except those of `exceptUserId`. */
   toChannel<E extends VoiceEvent>(channel: ChannelConnections, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void;
-  /** The packet to every connection of the channel on this transport but the sender's. */
-  relay(channel: ChannelConnections, packet: AudioPacket): void;
+  /**
+   * The packet to every connection of the channel on this transport but the
+   * sender's; returns how many of them it skipped because their outgoing
+   * buffer was over its cap (deliveries lost, counted in the statistics).
+   */
+  relay(channel: ChannelConnections, packet: AudioPacket): number;
   toAll<E extends VoiceEvent>(event: E, payload: VoiceEventMap[E]): void;
   /** Sends a round-trip probe; the transport reports the answer with VoiceService.recordRtt. */
   ping(connection: VoiceConnection): void;

@@ -121,17 +121,30 @@ export class WsVoiceProtocol implements PlainWsProtocol, VoiceTransport, OnModul
     }
   }
 
-  /** Encoded once per packet: binary stays a binary frame, base64 text a JSON text frame built without re-encoding the data. */
-  relay(channel: ChannelConnections, packet: AudioPacket): void {
-    const outgoing =
-      typeof packet.data === 'string'
-        ? `{"type":"AudioData","user_id":"${packet.userId}","channel_id":"${packet.channelId}","data":"${packet.data}","seq":${
-            packet.seq < 0 ? 'null' : packet.seq
-          },"timestamp":${packet.timestamp === packet.timestamp ? packet.timestamp : 'null'}}`
-        : encodeServerFrame(packet.channelId, packet.userId, packet.seq, packet.timestamp, packet.data);
+  /**
+   * Encoded at most once per packet and form: binary audio goes as a binary
+   * frame to clients that asked for binary, and as a JSON text frame with
+   * base64 data to the others (a JSON-only client never gets a binary frame);
+   * base64 text stays a JSON frame built without re-encoding the data.
+   * Returns the deliveries skipped because the client's buffer was over its cap.
+   */
+  relay(channel: ChannelConnections, packet: AudioPacket): number {
+    let binary: Buffer | undefined;
+    let text: string | undefined;
+    let dropped = 0;
     for (const connection of channel.all) {
-      if (connection.transport === this.name && connection.principal.userId !== packet.userId) this.sendTo(connection, outgoing);
+      if (connection.transport !== this.name || connection.principal.userId === packet.userId) continue;
+      const client = this.clients.get(connection.id)?.client;
+      if (!client) continue;
+      let frame: string | Buffer;
+      if (typeof packet.data !== 'string' && client.acceptsBinary) {
+        frame = binary ??= encodeServerFrame(packet.channelId, packet.userId, packet.seq, packet.timestamp, packet.data);
+      } else {
+        frame = text ??= jsonAudioFrame(packet, typeof packet.data === 'string' ? packet.data : packet.data.toString('base64'));
+      }
+      if (!client.sendDroppable(frame)) dropped++;
     }
+    return dropped;
   }
 
   toAll<E extends VoiceEvent>(event: E, payload: VoiceEventMap[E]): void {
@@ -156,6 +169,13 @@ export class WsVoiceProtocol implements PlainWsProtocol, VoiceTransport, OnModul
     if (!voiceClient) throw new AppError('UNAUTHORIZED', 'Connection closed');
     return voiceClient;
   }
+}
+
+/** The JSON AudioData frame; `base64` is already valid base64 (checked on the way in, or encoded here), so it needs no escaping. */
+function jsonAudioFrame(packet: AudioPacket, base64: string): string {
+  const seq = packet.seq < 0 ? 'null' : packet.seq;
+  const timestamp = packet.timestamp === packet.timestamp ? packet.timestamp : 'null';
+  return `{"type":"AudioData","user_id":"${packet.userId}","channel_id":"${packet.channelId}","data":"${base64}","seq":${seq},"timestamp":${timestamp}}`;
 }
 
 function send<T extends keyof WsVoiceServerMessages>(client: PlainWsClient, type: T, payload: WsVoiceServerMessages[T]): void {

@@ -13,6 +13,9 @@ import { SignupDto } from './dto/signup.dto';
 import { UpdateAccountDto } from './dto/update-account.dto';
 import { VerifyDto } from './dto/verify.dto';
 import type { SessionMetadata } from './sessions.service';
+import { ApiBody, ApiErrors } from '../../common/openapi/api-responses';
+import { MessageDto, UserEnvelopeDto } from '../users/dto/user-response.dto';
+import { LoginResultDto, RefreshResultDto, VerifyResultDto } from './dto/auth-response.dto';
 
 const MAX_USER_AGENT = 256;
 
@@ -24,12 +27,16 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @ApiBody(UserEnvelopeDto, { status: 201 })
+  @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN', 'INVITATION_INVALID')
   @Post('auth/signup')
   signup(@Body() dto: SignupDto) {
     return this.auth.signup(dto);
   }
 
   @Public()
+  @ApiBody(LoginResultDto)
+  @ApiErrors('PERMISSION_DENIED')
   @Post('auth/login')
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() request: Request): Promise<LoginResult> {
@@ -38,6 +45,8 @@ export class AuthController {
 
   /** The `/login` alias older clients call. */
   @Public()
+  @ApiBody(LoginResultDto)
+  @ApiErrors('PERMISSION_DENIED')
   @Post('login')
   @HttpCode(200)
   loginAlias(@Body() dto: LoginDto, @Req() request: Request): Promise<LoginResult> {
@@ -45,6 +54,8 @@ export class AuthController {
   }
 
   @Public()
+  @ApiBody(RefreshResultDto)
+  @ApiErrors('UNAUTHORIZED')
   @Post('auth/refresh')
   @HttpCode(200)
   refresh(@Body() dto: RefreshDto): Promise<RefreshResult> {
@@ -52,6 +63,8 @@ export class AuthController {
   }
 
   @Public()
+  @ApiBody(VerifyResultDto)
+  @ApiErrors('UNAUTHORIZED', 'TOKEN_EXPIRED')
   @Post('auth/verify')
   @HttpCode(200)
   verify(@Body() dto: VerifyDto, @Req() request: Request): Promise<VerifyResult> {
@@ -59,6 +72,7 @@ export class AuthController {
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @ApiBody(MessageDto)
   @Post('auth/logout')
   @HttpCode(200)
   logout(@CurrentUser() principal: UserPrincipal) {
@@ -66,6 +80,8 @@ export class AuthController {
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @ApiBody(MessageDto)
+  @ApiErrors('PERMISSION_DENIED')
   @Post('auth/signout')
   @HttpCode(200)
   signout(@Body() dto: SignoutDto, @CurrentUser() principal: UserPrincipal) {
@@ -73,12 +89,15 @@ export class AuthController {
   }
 
   @OnAuthFailure('PERMISSION_DENIED', 'Incorrect token')
+  @ApiBody(UserEnvelopeDto)
   @Get('auth/user')
   me(@CurrentUser() principal: UserPrincipal) {
     return this.auth.me(principal);
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @ApiBody(UserEnvelopeDto)
+  @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN')
   @Post('auth/user')
   @HttpCode(200)
   update(@Body() dto: UpdateAccountDto, @CurrentUser() principal: UserPrincipal) {

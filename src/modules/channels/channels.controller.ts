@@ -6,6 +6,8 @@ import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { ChannelsService } from './channels.service';
 import { CreateChannelDto } from './dto/create-channel.dto';
 import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
+import { ApiBody, ApiData, ApiErrors, SuccessMessage } from '../../common/openapi/api-responses';
+import { ChannelDetailsDto, ChannelDto } from './dto/channel-response.dto';
 
 /** The voice channels API, in the `{success, data}` envelope its clients expect. Routes without a decorator need a signed-in user. */
 @ApiTags('channels')
@@ -13,21 +15,28 @@ import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
 export class ChannelsController {
   constructor(private readonly channels: ChannelsService) {}
 
+  @ApiData(ChannelDto, { isArray: true })
   @Get()
   async list(@CurrentPrincipal() principal: UserPrincipal) {
     return { success: true, data: await this.channels.listVisible(principal) };
   }
 
+  @ApiData(ChannelDto, { status: 201 })
+  @ApiErrors('PERMISSION_DENIED')
   @Post()
   async create(@CurrentPrincipal() principal: UserPrincipal, @Body() dto: CreateChannelDto) {
     return { success: true, data: await this.channels.create(principal, dto) };
   }
 
+  @ApiData(ChannelDetailsDto)
+  @ApiErrors('CHANNEL_NOT_FOUND')
   @Get(':id')
   async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: UserPrincipal) {
     return { success: true, data: await this.channels.getVisible(id, principal) };
   }
 
+  @ApiBody(SuccessMessage)
+  @ApiErrors('CHANNEL_NOT_FOUND', 'PERMISSION_DENIED')
   @Delete(':id')
   async remove(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     await this.channels.remove(id, principal);
@@ -40,6 +49,7 @@ export class ChannelsController {
 export class AdvancedChannelsController {
   constructor(private readonly channels: ChannelsService) {}
 
+  @ApiData(ChannelDto, { isArray: true })
   @Get()
   async filter(@CurrentPrincipal() principal: UserPrincipal, @Query() query: FilterChannelsQueryDto) {
     return { success: true, data: await this.channels.filter(principal, query) };

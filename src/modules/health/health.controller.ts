@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
@@ -15,6 +15,8 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   /** Plain `OK` while the process serves requests, for simple monitors; `ready` checks the dependencies. */
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The process serves requests', content: { 'text/plain': { schema: { type: 'string', enum: ['OK'] } } } })
   @Get()
   @Header('Content-Type', 'text/plain; charset=utf-8')
   ok(): string {

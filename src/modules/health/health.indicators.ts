@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import type { Env } from '../../config/env.validation';
+import { DatabaseAvailability } from '../../database/database-availability';
 import { MetricsCollector } from '../metrics/metrics-collector.service';
 
 const MB = 1024 * 1024;
@@ -24,6 +25,7 @@ export class ProcessHealthIndicators implements OnModuleDestroy {
     config: ConfigService<Env, true>,
     private readonly indicator: HealthIndicatorService,
     private readonly collector: MetricsCollector,
+    private readonly database: DatabaseAvailability,
   ) {
     this.redisUrl = config.get('REDIS_URL', { infer: true });
     this.maxDelayMs = config.get('READY_EVENT_LOOP_DELAY_MS', { infer: true });
@@ -54,6 +56,12 @@ export class ProcessHealthIndicators implements OnModuleDestroy {
     } catch (error) {
       return session.down({ message: (error as Error).message });
     }
+  }
+
+  /** Down at once while the embedded database is being restarted, rather than after a ping times out. */
+  async databaseUp(key: string, ping: () => Promise<HealthIndicatorResult>): Promise<HealthIndicatorResult> {
+    if (this.database.available) return ping();
+    return this.indicator.check(key).down({ message: 'embedded database restarting', retry_after_s: this.database.retryAfterSeconds });
   }
 
   eventLoop(key: string): HealthIndicatorResult {

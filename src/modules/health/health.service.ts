@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { HealthCheckService, HealthIndicatorFunction, MongooseHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorFunction, HealthIndicatorService, MongooseHealthIndicator } from '@nestjs/terminus';
 import { ProcessHealthIndicators } from './health.indicators';
 
 const CHECK_TIMEOUT_MS = 1500;
@@ -12,7 +12,15 @@ export class HealthService {
     private readonly health: HealthCheckService,
     private readonly mongoose: MongooseHealthIndicator,
     private readonly checks: ProcessHealthIndicators,
+    private readonly indicator: HealthIndicatorService,
   ) {}
+
+  private draining = false;
+
+  /** From now on readiness fails, so load balancers stop sending new clients while the open ones finish. */
+  beginDrain(): void {
+    this.draining = true;
+  }
 
   live() {
     return this.health.check([]);
@@ -40,11 +48,12 @@ export class HealthService {
 
   private readinessChecks(): HealthIndicatorFunction[] {
     const checks: HealthIndicatorFunction[] = [
-      () => this.mongoose.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+      () => this.checks.databaseUp('database', () => this.mongoose.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })),
       () => this.checks.eventLoop('event_loop'),
       () => this.checks.heap('heap'),
     ];
     if (this.checks.redisConfigured) checks.push(() => this.checks.redisPing('redis', CHECK_TIMEOUT_MS));
+    if (this.draining) checks.unshift(() => this.indicator.check('shutdown').down({ message: 'draining before shutdown' }));
     return checks;
   }
 }

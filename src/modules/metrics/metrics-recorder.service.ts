@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { SocketMetrics } from '../../common/websocket/socket-metrics';
+import type { EventClass } from '../../common/websocket/socket-limits';
+import type { SocketDropReason, SocketMetrics } from '../../common/websocket/socket-metrics';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { InstanceIdentity } from '../../common/redis/instance-identity';
 
@@ -8,6 +9,12 @@ const MAX_NAMESPACES = 16;
 const MAX_EVENTS_PER_NAMESPACE = 64;
 const MAX_THROTTLED_PATHS = 64;
 const OVERFLOW_LABEL = '_other';
+
+/**
+ * The application's metric names start with this; prom-client's process_* and nodejs_* defaults keep their standard
+ * names so stock dashboards work. Gauges and counters never share a family name (OpenMetrics drops `_total`).
+ */
+export const METRIC_PREFIX = 'realtime_';
 
 /** Monotonic totals kept as plain numbers: the collector turns their deltas into per-second rates. */
 export interface RecorderTotals {
@@ -42,64 +49,94 @@ export class MetricsRecorder implements SocketMetrics {
   };
 
   private readonly httpRequestsTotal = new Counter({
-    name: 'http_requests_total',
+    name: `${METRIC_PREFIX}http_requests_total`,
     help: 'HTTP requests by method, route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
   private readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
+    name: `${METRIC_PREFIX}http_request_duration_seconds`,
     help: 'HTTP request duration by method, route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
   private readonly socketConnections = new Gauge({
-    name: 'socket_connections',
-    help: 'Open socket connections by namespace',
+    name: `${METRIC_PREFIX}sockets_open`,
+    help: 'Socket connections open now, by namespace',
     labelNames: ['namespace'] as const,
     registers: [this.registry],
   });
   private readonly socketConnectionsTotal = new Counter({
-    name: 'socket_connections_total',
+    name: `${METRIC_PREFIX}socket_connections_total`,
     help: 'Socket connections accepted by namespace',
     labelNames: ['namespace'] as const,
     registers: [this.registry],
   });
   private readonly socketEvents = new Counter({
-    name: 'socket_events_total',
+    name: `${METRIC_PREFIX}socket_events_total`,
     help: 'Client socket events received by namespace and event name',
     labelNames: ['namespace', 'event'] as const,
     registers: [this.registry],
   });
   private readonly audioPackets = new Counter({
-    name: 'audio_packets_total',
+    name: `${METRIC_PREFIX}audio_packets_total`,
     help: 'Audio packets: received from senders (in) and delivered to recipients (out)',
     labelNames: ['direction'] as const,
     registers: [this.registry],
   });
   private readonly audioBytes = new Counter({
-    name: 'audio_bytes_total',
+    name: `${METRIC_PREFIX}audio_bytes_total`,
     help: 'Audio payload bytes: received from senders (in) and delivered to recipients (out)',
     labelNames: ['direction'] as const,
     registers: [this.registry],
   });
   private readonly relayLatency = new Histogram({
-    name: 'audio_relay_latency_seconds',
+    name: `${METRIC_PREFIX}audio_relay_latency_seconds`,
     help: 'Server-side time to relay one audio packet to its recipients',
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
     registers: [this.registry],
   });
   private readonly authLogins = new Counter({
-    name: 'auth_logins_total',
+    name: `${METRIC_PREFIX}auth_logins_total`,
     help: 'Login attempts by result (success, bad_credentials, locked, inactive)',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
   private readonly rateLimited = new Counter({
-    name: 'rate_limit_refusals_total',
+    name: `${METRIC_PREFIX}rate_limit_refusals_total`,
     help: 'Requests refused by the rate limiter, by path',
     labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly eventsRefused = new Counter({
+    name: `${METRIC_PREFIX}socket_events_rate_limited_total`,
+    help: 'Inbound socket events refused by the per-connection rate limit, by namespace and event class',
+    labelNames: ['namespace', 'class'] as const,
+    registers: [this.registry],
+  });
+  private readonly socketsDropped = new Counter({
+    name: `${METRIC_PREFIX}socket_disconnects_total`,
+    help: 'Connections closed by the server: rate_limit (persistent offender) or slow_consumer (outgoing buffer stayed over its cap)',
+    labelNames: ['namespace', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly handshakesRefused = new Counter({
+    name: `${METRIC_PREFIX}socket_handshakes_refused_total`,
+    help: 'New Socket.IO or /ws handshakes refused by the per-IP limit',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+  private readonly outboundDrops = new Counter({
+    name: `${METRIC_PREFIX}socket_outbound_dropped_total`,
+    help: 'Outgoing messages (audio) not sent because the recipient buffer was over its cap',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+  private readonly audioDropped = new Counter({
+    name: `${METRIC_PREFIX}audio_packets_dropped_total`,
+    help: 'Audio deliveries dropped because the recipient buffer was over its cap (counted as loss)',
     registers: [this.registry],
   });
 
@@ -154,8 +191,28 @@ export class MetricsRecorder implements SocketMetrics {
     child.inc();
   }
 
-  /** One inbound audio packet of `bytes` relayed to `recipients` sockets in `relayMicros` µs. */
-  audioPacketRelayed(bytes: number, recipients: number, relayMicros: number): void {
+  eventRefused(namespace: string, eventClass: EventClass): void {
+    this.eventsRefused.labels(this.namespaceLabel(namespace), eventClass).inc();
+  }
+
+  socketDropped(namespace: string, reason: SocketDropReason): void {
+    this.socketsDropped.labels(this.namespaceLabel(namespace), reason).inc();
+  }
+
+  handshakeRefused(endpoint: string): void {
+    this.handshakesRefused.labels(endpoint).inc();
+  }
+
+  outboundDropped(namespace: string): void {
+    this.outboundDrops.labels(this.namespaceLabel(namespace)).inc();
+  }
+
+  /**
+   * One inbound audio packet of `bytes` delivered to `recipients` sockets in
+   * `relayMicros` µs; `dropped` more recipients were skipped, their buffers over the cap.
+   */
+  audioPacketRelayed(bytes: number, recipients: number, relayMicros: number, dropped = 0): void {
+    if (dropped > 0) this.audioDropped.inc(dropped);
     const totals = this.totals;
     totals.audioPacketsIn++;
     totals.audioPacketsOut += recipients;
@@ -193,6 +250,11 @@ export class MetricsRecorder implements SocketMetrics {
       this.throttledChildren.set(label, child);
     }
     child.inc();
+  }
+
+  /** Namespaces are the server's own (/, /voice, /ws), but a label is still only made for one that has connections. */
+  private namespaceLabel(namespace: string): string {
+    return this.connectionChildren.has(namespace) ? namespace : OVERFLOW_LABEL;
   }
 
   private connectionChild(namespace: string) {

@@ -10,6 +10,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsListeners } from './metrics.listeners';
 import { MetricsService } from './metrics.service';
 import { PrometheusController } from './prometheus.controller';
+import { PrometheusGauges } from './prometheus-gauges';
 
 /**
  * Global so feature modules can report (MetricsRecorder), offer their figures
@@ -27,6 +28,7 @@ import { PrometheusController } from './prometheus.controller';
     AlertsService,
     MetricsService,
     MetricsListeners,
+    PrometheusGauges,
   ],
   exports: [MetricsRecorder, SocketMetrics, MetricsSources, CpuSampler, MetricsCollector, MetricsService],
 })

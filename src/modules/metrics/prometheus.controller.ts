@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/openapi/api-responses';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../../common/auth/auth.decorators';
@@ -27,6 +28,9 @@ export class PrometheusController {
     this.expected = token ? digest(`Bearer ${token}`) : null;
   }
 
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors('UNAUTHORIZED')
   @Get()
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
     // Hashing both sides gives equal lengths, so the comparison is constant-time whatever was sent.

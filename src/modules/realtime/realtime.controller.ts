@@ -1,22 +1,22 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { AllowService, CurrentPrincipal, Roles } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { ConnectedUsersQueryDto } from './dto/connected-users-query.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { MessagingService } from './messaging.service';
+import { ApiBody, ApiErrors } from '../../common/openapi/api-responses';
+import { ConnectedUsersDto, MessageBroadcastedDto, MessageSentDto } from './dto/realtime-response.dto';
 
 /** REST API over the connected sockets, for users and back-end services: who is online, messages to one or all. */
 @ApiTags('realtime')
-@ApiBearerAuth()
-@ApiSecurity('session-token')
-@ApiSecurity('service-key')
 @Controller('api/users')
 export class RealtimeController {
   constructor(private readonly messaging: MessagingService) {}
 
   /** Users or services: ids of the connected users, cluster-wide. */
+  @ApiBody(ConnectedUsersDto)
   @AllowService()
   @Get()
   async connected(@Query() query: ConnectedUsersQueryDto) {
@@ -27,6 +27,7 @@ export class RealtimeController {
   /** Services or admins: a `message` event to every connected socket. */
   @Roles('admin')
   @AllowService()
+  @ApiBody(MessageBroadcastedDto)
   @Post('broadcast')
   @HttpCode(200)
   async broadcast(@Body() dto: SendMessageDto, @CurrentPrincipal() sender: Principal) {
@@ -35,6 +36,8 @@ export class RealtimeController {
 
   /** Users, services or admins: a `message` event to every socket of one user. */
   @AllowService()
+  @ApiBody(MessageSentDto)
+  @ApiErrors('USER_NOT_CONNECTED')
   @Post(':id/message')
   @HttpCode(200)
   async message(@Param('id', ParseIdPipe) id: string, @Body() dto: SendMessageDto, @CurrentPrincipal() sender: Principal) {

@@ -1,6 +1,7 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
 import { Ack, ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { AppError } from '../../common/errors/app-error';
+import { SocketLimits } from '../../common/websocket/socket-limits';
 import type { AuthenticatedSocket } from '../../common/websocket/socket.types';
 import { ackError, ackOk, AckCallback, AckOk } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
@@ -9,6 +10,9 @@ import { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from './dt
 import type { SignalingClientEvents, SignalingServerEvents } from './signaling.socket-events';
 import { SignalingService } from './signaling.service';
 
+/** Inbound events limited as the `signaling` class. */
+const SIGNALING_EVENTS: readonly (keyof SignalingClientEvents)[] = ['callUser', 'answerCall', 'rejectCall', 'endCall', 'iceCandidate'];
+
 type SignalingSocket = AuthenticatedSocket<SignalingClientEvents, SignalingServerEvents>;
 
 /** WebRTC signaling on namespace `/`: validates, delegates, acknowledges. */
@@ -16,7 +20,12 @@ type SignalingSocket = AuthenticatedSocket<SignalingClientEvents, SignalingServe
 @UsePipes(WsValidationPipe)
 @WebSocketGateway()
 export class SignalingGateway {
-  constructor(private readonly signaling: SignalingService) {}
+  constructor(
+    private readonly signaling: SignalingService,
+    limits: SocketLimits,
+  ) {
+    limits.assign(SIGNALING_EVENTS, 'signaling');
+  }
 
   /** The caller's socket hears `callRejected {reason:"busy"}` or `callError` besides the ack. */
   @SubscribeMessage('callUser')

@@ -3,6 +3,8 @@ import { AppError } from '../../common/errors/app-error';
 import type { RealtimePublisher } from '../../common/websocket/realtime.publisher';
 import type { PresenceService } from '../realtime/presence/presence.service';
 import type { UserStatsService } from '../stats/user-stats.service';
+import type { ConfigService } from '@nestjs/config';
+import type { Env } from '../../config/env.validation';
 import { strictMock } from '../../../test/utils/strict-mock';
 import { Redis } from 'ioredis';
 import { startRedisServer, RedisServer } from '../../../test/utils/redis-server';
@@ -14,6 +16,7 @@ const user = (id: string): UserPrincipal => ({ kind: 'user', userId: id, usernam
 const ALICE = user('alice');
 const BOB = user('bob');
 const CAROL = user('carol');
+const RING_TIMEOUT_S = 45;
 const OFFER = { type: 'offer', sdp: 'v=0' };
 const ANSWER = { type: 'answer', sdp: 'v=0' };
 
@@ -50,6 +53,7 @@ describe.each([
       strictMock<PresenceService>({ connectionCount: jest.fn((id: string) => Promise.resolve(online.has(id) ? 1 : 0)) }, 'presence'),
       strictMock<RealtimePublisher>({ toUser }, 'publisher'),
       strictMock<UserStatsService>({ add }, 'stats'),
+      strictMock<ConfigService<Env, true>>({ get: jest.fn(() => RING_TIMEOUT_S) }, 'config'),
     );
   });
 

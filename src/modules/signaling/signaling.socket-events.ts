@@ -28,6 +28,8 @@ export interface CallRejectedPayload {
 
 export interface CallEndedPayload {
   from: string;
+  /** `timeout` when nobody answered within the ring timeout. */
+  reason?: 'timeout';
 }
 
 export interface IceCandidatePayload {

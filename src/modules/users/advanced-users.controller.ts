@@ -6,6 +6,8 @@ import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { AdvancedUpdateUserDto, AdvancedUsersQueryDto } from './dto/advanced-users.dto';
 import { AdvancedUsersService } from './advanced-users.service';
 import { UsersService } from './users.service';
+import { ApiBody, ApiData, ApiErrors, SuccessMessage } from '../../common/openapi/api-responses';
+import { UserDto, UserPageDto } from './dto/user-response.dto';
 
 /** `/api/advanced/users`: paged list, updates, deletion; `GET :id/statistics` is served by the stats module (UserStatsController). */
 @ApiTags('advanced')
@@ -17,17 +19,22 @@ export class AdvancedUsersController {
   ) {}
 
   /** Seed shape `{data, pagination}`, unwrapped. */
+  @ApiBody(UserPageDto)
   @Get()
   list(@Query() query: AdvancedUsersQueryDto) {
     return this.advanced.page(query);
   }
 
+  @ApiData(UserDto)
+  @ApiErrors('USER_NOT_FOUND', 'PERMISSION_DENIED', 'EMAIL_TAKEN')
   @Put(':id')
   async update(@Param('id', ParseIdPipe) id: string, @Body() dto: AdvancedUpdateUserDto, @CurrentPrincipal() principal: Principal) {
     return { success: true, data: await this.advanced.update(id, dto, principal) };
   }
 
   @Roles('admin')
+  @ApiBody(SuccessMessage)
+  @ApiErrors('USER_NOT_FOUND')
   @Delete(':id')
   async remove(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     await this.users.remove(id, principal);

@@ -5,6 +5,8 @@ import { CredentialRoute } from '../../common/throttling/credential-route.decora
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateApiUserDto } from './dto/create-api-user.dto';
 import { UsersService } from './users.service';
+import { ApiBody, ApiErrors } from '../../common/openapi/api-responses';
+import { ApiUserCreatedDto, ApiUserDto } from './dto/user-response.dto';
 
 /** The voice clients' users API, in their `{success, …}` envelope. */
 @ApiTags('users')
@@ -14,11 +16,15 @@ export class ApiUsersController {
 
   @Public()
   @CredentialRoute()
+  @ApiBody(ApiUserCreatedDto, { status: 201 })
+  @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN', 'INVITATION_INVALID')
   @Post()
   async create(@Body() { invitationCode, ...account }: CreateApiUserDto) {
     return { success: true, user: await this.users.signUp(account, invitationCode) };
   }
 
+  @ApiBody(ApiUserDto)
+  @ApiErrors('USER_NOT_FOUND')
   @Get(':id')
   async get(@Param('id', ParseIdPipe) id: string) {
     const user = await this.users.get(id);

@@ -9,6 +9,8 @@ import { LeaderboardQueryDto, ListUsersQueryDto } from './dto/list-users-query.d
 import { ScoreIncrementDto } from './dto/score-increment.dto';
 import type { PublicUser } from './user.presenter';
 import { UsersService } from './users.service';
+import { ApiBody, ApiErrors } from '../../common/openapi/api-responses';
+import { MessageDto, UserDto } from './dto/user-response.dto';
 
 /** The `/users` API: accounts, leaderboard and scores, with events pushed to connected clients. */
 @ApiTags('users')
@@ -18,26 +20,34 @@ export class UsersController {
 
   @Public()
   @CredentialRoute()
+  @ApiBody(UserDto, { status: 201 })
+  @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN', 'INVITATION_INVALID', 'PAYLOAD_TOO_LARGE')
   @Post()
   create(@Body() { invitationCode, ...account }: CreateUserDto): Promise<PublicUser> {
     return this.users.signUp(account, invitationCode);
   }
 
+  @ApiBody(UserDto, { isArray: true })
   @Get()
   list(@Query() query: ListUsersQueryDto): Promise<PublicUser[]> {
     return this.users.list(query.limit, query.offset);
   }
 
+  @ApiBody(UserDto, { isArray: true })
   @Get('leaderboard')
   leaderboard(@Query() query: LeaderboardQueryDto): Promise<PublicUser[]> {
     return this.users.leaderboard(query.limit);
   }
 
+  @ApiBody(UserDto)
+  @ApiErrors('USER_NOT_FOUND')
   @Get(':id')
   get(@Param('id', ParseIdPipe) id: string): Promise<PublicUser> {
     return this.users.get(id);
   }
 
+  @ApiBody(MessageDto)
+  @ApiErrors('USER_NOT_FOUND', 'PERMISSION_DENIED')
   @Delete(':id')
   async remove(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() principal: Principal | undefined) {
     await this.users.remove(id, principal);
@@ -46,6 +56,8 @@ export class UsersController {
 
   @Roles('admin')
   @AllowService()
+  @ApiBody(UserDto)
+  @ApiErrors('USER_NOT_FOUND')
   @Post(':id/score')
   @HttpCode(200)
   incrementScore(@Param('id', ParseIdPipe) id: string, @Body() dto: ScoreIncrementDto): Promise<PublicUser> {

@@ -1,6 +1,6 @@
 import { ChannelAudioStats, STREAM_IDLE_MS, summarize } from './channel-audio-stats';
 import { delayImpairment, lossImpairment, mosFromR, qualityScore, R_DEFAULT } from './e-model';
-import { MAX_DROPOUT, REORDER_WINDOW, StreamStats } from './stream-stats';
+import { MAX_DROPOUT, MAX_TRANSIT_JUMP_MS, REORDER_WINDOW, StreamStats } from './stream-stats';
 
 const NO_TS = Number.NaN;
 
@@ -76,6 +76,22 @@ describe('StreamStats jitter (RFC 3550)', () => {
     expect(stream.jitter).toBeGreaterThan(0);
   });
 
+  it('skips implausible timestamp jumps, so a forged clock cannot poison the figure', () => {
+    const stream = new StreamStats();
+    const arrivals = [0, 25, 38, 61, 80];
+    arrivals.forEach((arrival, i) => stream.record(i, i * 20, arrival, 160, 1, 5));
+    const measured = stream.jitter!;
+    // Timestamps alternating 0 and the largest double: every step jumps by far more than any network delays a packet.
+    for (let i = 5; i < 45; i++) stream.record(i, i % 2 === 0 ? 0 : 1.79e308, 80 + (i - 4) * 20, 160, 1, 5);
+    expect(stream.jitter).toBe(measured);
+    expect(stream.implausibleTimestamps).toBe(40);
+    // A sender whose clock really jumped (a restart) is measured again from its new clock on.
+    for (let i = 45; i < 50; i++) stream.record(i, 1e9 + i * 20, 900 + i * 20, 160, 1, 5);
+    expect(stream.implausibleTimestamps).toBe(41);
+    expect(stream.jitter).toBeLessThan(measured);
+    expect(MAX_TRANSIT_JUMP_MS).toBe(5000);
+  });
+
   it('is null until two timestamped packets arrived, and ignores duplicates', () => {
     const stream = new StreamStats();
     stream.record(0, 0, 0, 160, 1, 5);
@@ -145,5 +161,21 @@ describe('summarize', () => {
       audio_quality_score: Math.round(qualityScore(10 + (10 * 30 + 9 * 60) / 19 / 1000, 0.05) * 1e4) / 1e4,
     });
     expect(summarize(channel.streams.values(), [], 5000 + STREAM_IDLE_MS + 1).active_streams).toBe(0);
+  });
+
+  it('counts deliveries dropped for a congested recipient as loss on the way out', () => {
+    const channel = new ChannelAudioStats();
+    const a = channel.stream('a');
+    // 10 packets, no sequence gap, 3 recipients each: 2 delivered, 1 dropped.
+    for (let i = 0; i < 10; i++) a.record(i, NO_TS, i * 20, 100, 2, 30, 1);
+    expect(summarize(channel.streams.values(), [], 200)).toMatchObject({ packets_sent: 20, packet_loss_rate: 0.3333 });
+    // Without sequence numbers, loss on the way in is unknown but drops are still loss.
+    const b = new ChannelAudioStats().stream('b');
+    for (let i = 0; i < 4; i++) b.record(-1, NO_TS, i * 20, 100, 3, 30, i === 0 ? 1 : 0);
+    expect(summarize([b], [], 80).packet_loss_rate).toBe(0.0769);
+    // With neither, nothing is known.
+    const c = new ChannelAudioStats().stream('c');
+    c.record(-1, NO_TS, 0, 100, 3, 30);
+    expect(summarize([c], [], 0).packet_loss_rate).toBeNull();
   });
 });

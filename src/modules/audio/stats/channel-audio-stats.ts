@@ -24,8 +24,8 @@ export interface AudioSummary extends AudioStatsView {
 /** Audio accounting of one channel on this instance: one StreamStats per sender on this instance. */
 export class ChannelAudioStats {
   readonly streams = new Map<string, StreamStats>();
-  /** Packets of senders on other instances delivered here: one per recipient connection, and their bytes. */
-  readonly remote = { packetsSent: 0, bytesSent: 0 };
+  /** Packets of senders on other instances delivered here: one per recipient connection, their bytes, and deliveries dropped. */
+  readonly remote = { packetsSent: 0, bytesSent: 0, dropped: 0 };
 
   stream(userId: string): StreamStats {
     let stream = this.streams.get(userId);
@@ -48,6 +48,8 @@ export interface AudioTotals {
   relayMicros: number;
   expected: number;
   lost: number;
+  /** Deliveries skipped for a recipient over its outgoing buffer cap. */
+  dropped: number;
   jitterSum: number;
   jitterCount: number;
   active: number;
@@ -63,6 +65,7 @@ export function emptyTotals(): AudioTotals {
     relayMicros: 0,
     expected: 0,
     lost: 0,
+    dropped: 0,
     jitterSum: 0,
     jitterCount: 0,
     active: 0,
@@ -77,7 +80,7 @@ export function accumulate(
   streams: Iterable<StreamStats>,
   rttsMs: readonly number[],
   nowMs: number,
-  remote?: { packetsSent: number; bytesSent: number },
+  remote?: { packetsSent: number; bytesSent: number; dropped: number },
 ): AudioTotals {
   for (const stream of streams) {
     into.packetsReceived += stream.packetsReceived;
@@ -86,6 +89,7 @@ export function accumulate(
     into.relayMicros += stream.relayMicrosTotal;
     into.expected += stream.expected;
     into.lost += stream.lost;
+    into.dropped += stream.packetsDropped;
     const jitter = stream.jitter;
     if (jitter !== null) {
       into.jitterSum += jitter;
@@ -96,6 +100,7 @@ export function accumulate(
   if (remote) {
     into.packetsSent += remote.packetsSent;
     into.bytes += remote.bytesSent;
+    into.dropped += remote.dropped;
   }
   for (const rtt of rttsMs) {
     into.rttSum += rtt;
@@ -121,7 +126,11 @@ export function summarize(streams: Iterable<StreamStats>, rttsMs: readonly numbe
 
 /** The seed's figures from raw totals; a figure with nothing measured is null. */
 export function finish(totals: AudioTotals): AudioSummary {
-  const lossRate = totals.expected > 0 ? totals.lost / totals.expected : null;
+  // Lost on the way in (sequence gaps) or on the way out (deliveries skipped for a recipient over its buffer cap).
+  const inboundLoss = totals.expected > 0 ? totals.lost / totals.expected : null;
+  const attempted = totals.packetsSent + totals.dropped;
+  const outboundLoss = attempted > 0 && (totals.dropped > 0 || inboundLoss !== null) ? totals.dropped / attempted : null;
+  const lossRate = inboundLoss === null && outboundLoss === null ? null : 1 - (1 - (inboundLoss ?? 0)) * (1 - (outboundLoss ?? 0));
   const jitterMs = totals.jitterCount > 0 ? totals.jitterSum / totals.jitterCount : null;
   const rttMs = totals.rttCount > 0 ? totals.rttSum / totals.rttCount : null;
   const processingUs = totals.packetsReceived > 0 ? totals.relayMicros / totals.packetsReceived : null;

@@ -3,6 +3,13 @@ export const MAX_DROPOUT = 3000;
 /** How far back duplicates and late packets are recognised. */
 export const REORDER_WINDOW = 1024;
 const WINDOW_MASK = REORDER_WINDOW - 1;
+/**
+ * A change of transit time (arrival minus sender timestamp) between two
+ * packets beyond this is no network jitter but a sender clock jump or a forged
+ * timestamp: the sample is skipped and the stream re-based on the new clock,
+ * so one sender cannot push the channel's jitter (and quality) to nonsense.
+ */
+export const MAX_TRANSIT_JUMP_MS = 5000;
 
 /**
  * What the server measures about one sender in one channel: counts in and
@@ -14,6 +21,10 @@ export class StreamStats {
   bytesReceived = 0;
   /** Deliveries: one per recipient connection of each packet. */
   packetsSent = 0;
+  /** Deliveries skipped because the recipient's outgoing buffer was over its cap: lost on the way out. */
+  packetsDropped = 0;
+  /** Timestamp pairs skipped as implausible (MAX_TRANSIT_JUMP_MS). */
+  implausibleTimestamps = 0;
   bytesSent = 0;
   relayMicrosTotal = 0;
   /** Monotonic ms of the last packet, for "active stream". */
@@ -40,9 +51,11 @@ export class StreamStats {
    * @param seq sender's sequence number, or -1 when the packet carries none
    * @param senderTimestampMs sender's clock in ms, or NaN when absent
    * @param arrivalMs server's monotonic clock in ms at arrival
+   * @param recipients deliveries made; `dropped` more were skipped (recipient over its buffer cap)
    */
-  record(seq: number, senderTimestampMs: number, arrivalMs: number, bytes: number, recipients: number, relayMicros: number): void {
+  record(seq: number, senderTimestampMs: number, arrivalMs: number, bytes: number, recipients: number, relayMicros: number, dropped = 0): void {
     this.packetsReceived++;
+    this.packetsDropped += dropped;
     this.bytesReceived += bytes;
     this.packetsSent += recipients;
     this.bytesSent += bytes * recipients;
@@ -79,8 +92,10 @@ export class StreamStats {
     const transit = arrivalMs - senderTimestampMs;
     if (this.lastTransit === this.lastTransit) {
       const d = Math.abs(transit - this.lastTransit);
-      this.jitterMs += (d - this.jitterMs) / 16;
-      this.jitterSamples++;
+      if (d <= MAX_TRANSIT_JUMP_MS) {
+        this.jitterMs += (d - this.jitterMs) / 16;
+        this.jitterSamples++;
+      } else this.implausibleTimestamps++;
     }
     this.lastTransit = transit;
   }

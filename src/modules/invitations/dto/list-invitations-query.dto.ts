@@ -10,7 +10,7 @@ export class ListInvitationsQueryDto {
   status?: InvitationStatus;
 
   /** Sorting happens in the database's memory on FerretDB: the list is bounded. */
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

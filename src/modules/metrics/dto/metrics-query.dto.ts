@@ -5,7 +5,7 @@ import { ALERT_SEVERITIES, type AlertSeverity } from '../alerts.service';
 import type { HealthComponent } from '../health-score';
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 10000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 10000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -14,7 +14,7 @@ export class HistoryQueryDto {
   limit = 100;
 
   /** Seconds back from now; capped by the retention at read time. */
-  @ApiPropertyOptional({ default: 3600, minimum: 1 })
+  @ApiPropertyOptional({ type: 'integer', default: 3600, minimum: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -44,7 +44,7 @@ export class AlertsQueryDto {
   @IsBoolean()
   active?: boolean;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

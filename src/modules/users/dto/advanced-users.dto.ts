@@ -8,7 +8,7 @@ export const USER_SORT_FIELDS = ['username', 'created_at', 'score', 'last_login'
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
 export class AdvancedUsersQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @ApiPropertyOptional({ type: 'integer', default: 1, minimum: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -16,7 +16,7 @@ export class AdvancedUsersQueryDto {
   @Max(1_000_000)
   page = 1;
 
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class ListUsersQueryDto {
-  @ApiPropertyOptional({ default: 1000, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 1000, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -11,7 +11,7 @@ export class ListUsersQueryDto {
   @Max(1000)
   limit = 1000;
 
-  @ApiPropertyOptional({ default: 0 })
+  @ApiPropertyOptional({ type: 'integer', default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -20,7 +20,7 @@ export class ListUsersQueryDto {
 }
 
 export class LeaderboardQueryDto {
-  @ApiPropertyOptional({ default: 10, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', default: 10, maximum: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,0 +1,326 @@
+#!/usr/bin/env node
+/**
+ * Abuse bench: what hostile or broken clients cost everyone else.
+ *
+ *   npm run build && node bench/abuse.mjs [--slow 100] [--seconds 10] [--frame-bytes 16000]
+ *        [--entry dist/main.js] [--deadline 600]
+ *
+ * One service (production settings, the realtime limits at their defaults, see
+ * docs/security.md) and, all the time, one well-behaved client that sends a
+ * Socket.IO `register` with an ack 8 times a second and records the round trip.
+ * Phases of --seconds each:
+ *   quiet       nothing else;
+ *   slow        a speaker on /ws sends 16 KB frames at the audio rate limit
+ *               into a channel with --slow members (/ws, binary) that stopped
+ *               reading right after joining, and one member that reads;
+ *   flood       one socket sends `iceCandidate` as fast as it can, reconnecting
+ *               whenever it is cut off;
+ *   handshakes  100 concurrent loops opening engine.io handshakes (no auth).
+ * Printed per phase: the good client's p50/p99 round trip (and the ratio to
+ * the quiet run), the service's peak RSS growth over its RSS before the phase
+ * (from /proc/<pid>/status), and what the service counted in /metrics
+ * (dropped audio, disconnects, refused events and handshakes).
+ * The good client runs in a worker thread, so its round trips do not wait on the
+ * attackers' work in this process (the CPU cores are still shared).
+ * Targets: RSS growth < 50 MB with 100 non-reading members; p99 within 2x of quiet.
+ * The only setting changed from the defaults is HANDSHAKE_BURST_PER_IP=400, so the
+ * bench's own 100+ connections from one address fit before the attacks start.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { boundedRun } from './lib/lifetime.mjs';
+import { postJson, sleep } from './lib/net.mjs';
+import { inBatches } from './lib/pool.mjs';
+import { newAccount, serviceEntry, startService } from './lib/service.mjs';
+
+/** Round trips the good client measures per second (within the default messaging budget of 10/s). */
+const PING_HZ = 8;
+
+if (!isMainThread) {
+  await pingerThread(workerData);
+} else {
+  await bench();
+}
+
+async function bench() {
+  const args = parseArgs(process.argv.slice(2));
+  const intOption = integerOptions(args);
+  const textOption = textOptions(args);
+  const SLOW = intOption('slow', 100, 1, 1000);
+  const SECONDS = intOption('seconds', 10, 2, 120);
+  const FRAME_BYTES = intOption('frame-bytes', 16000, 64, 16384);
+
+  const run = boundedRun(intOption('deadline', 600, 30, 3600));
+  try {
+    await main(run, { SLOW, SECONDS, FRAME_BYTES, textOption });
+  } finally {
+    await run.close();
+  }
+}
+
+async function main(run, { SLOW, SECONDS, FRAME_BYTES, textOption }) {
+  const service = await startService(run, {
+    entry: serviceEntry(textOption),
+    tempPrefix: 'abuse-bench-',
+    // The production limits, but for the bench's own setup burst (one address opens every client).
+    env: {
+      HANDSHAKE_RATE_PER_IP: '10',
+      HANDSHAKE_BURST_PER_IP: '400',
+      SOCKET_SIGNALING_RATE: '20',
+      SOCKET_SIGNALING_BURST: '60',
+      SOCKET_MESSAGING_RATE: '10',
+      SOCKET_MESSAGING_BURST: '30',
+      SOCKET_AUDIO_RATE_FACTOR: '4',
+    },
+  });
+  const { url, port, pid } = service;
+  console.log(`service pid ${pid} on ${url}; ${SLOW} slow members, ${SECONDS}s per phase, ${FRAME_BYTES}-byte frames`);
+
+  const accounts = await inBatches(SLOW + 4, 4, (i) => newAccount(url, 'abuse', i));
+  const [speakerAccount, listenerAccount, goodAccount, flooderAccount] = accounts;
+  const slowAccounts = accounts.slice(4);
+  const channel = await postJson(`${url}/api/channels`, { name: 'busy', max_users: 1000 }, { authorization: `Bearer ${speakerAccount.token}` });
+  if (channel.status !== 201) throw new Error(`channel: ${channel.status} ${JSON.stringify(channel.body)}`);
+  const channelId = channel.body.data.id;
+
+  const pinger = await startPinger(url, goodAccount);
+  const results = [];
+
+  results.push(await phase('quiet', pid, pinger, url, async () => sleep(SECONDS * 1000)));
+
+  const speaker = await wsClient(port, speakerAccount.token, channelId);
+  const listener = await wsClient(port, listenerAccount.token, channelId);
+  const stalled = await inBatches(slowAccounts.length, 10, async (i) => {
+    const client = await wsClient(port, slowAccounts[i].token, channelId);
+    client.ws._socket.pause();
+    return client;
+  });
+  results.push(
+    await phase('slow', pid, pinger, url, async () => {
+      // The audio budget of one connection: 50 frames/s (20 ms) times SOCKET_AUDIO_RATE_FACTOR 4.
+      const frame = Buffer.alloc(30 + FRAME_BYTES, 1);
+      frame[0] = 1;
+      frame[1] = 3;
+      frame.write(channelId.replace(/-/g, ''), 2, 16, 'hex');
+      let seq = 0;
+      const until = performance.now() + SECONDS * 1000;
+      while (performance.now() < until) {
+        for (let i = 0; i < 4; i++) {
+          frame.writeUInt32BE(seq++, 18);
+          frame.writeDoubleBE(Date.now(), 22);
+          speaker.ws.send(frame);
+        }
+        await sleep(20);
+      }
+      return { sent: seq, heardByReader: listener.heard };
+    }),
+  );
+  for (const client of [speaker, listener, ...stalled]) client.ws.terminate();
+
+  results.push(
+    await phase('flood', pid, pinger, url, async () => {
+      const until = performance.now() + SECONDS * 1000;
+      let sent = 0;
+      let connections = 0;
+      while (performance.now() < until) {
+        let socket;
+        try {
+          socket = await socketIo(url, flooderAccount.token);
+        } catch {
+          await sleep(100);
+          continue;
+        }
+        connections++;
+        while (socket.connected && performance.now() < until) {
+          for (let i = 0; i < 500; i++) socket.emit('iceCandidate', { targetUserId: goodAccount.id, candidate: { candidate: 'x' } });
+          sent += 500;
+          await sleep(1);
+        }
+        socket.close();
+      }
+      return { sent, connections };
+    }),
+  );
+
+  results.push(
+    await phase('handshakes', pid, pinger, url, async () => {
+      const until = performance.now() + SECONDS * 1000;
+      let accepted = 0;
+      let refused = 0;
+      await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          while (performance.now() < until) {
+            try {
+              const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+              await res.arrayBuffer();
+              if (res.ok) accepted++;
+              else refused++;
+            } catch {
+              refused++;
+            }
+          }
+        }),
+      );
+      return { accepted, refused };
+    }),
+  );
+
+  await pinger.stop();
+  print(results, SLOW);
+}
+
+/** Runs one phase while sampling the service's RSS; the good client's round trips of that phase only. */
+async function phase(name, pid, pinger, url, attack) {
+  const before = rssMb(pid);
+  const countersBefore = await counters(url);
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
+  await pinger.take();
+  const detail = await attack();
+  clearInterval(sampler);
+  peak = Math.max(peak, rssMb(pid));
+  const { samples, lost } = await pinger.take();
+  const countersAfter = await counters(url);
+  const delta = Object.fromEntries(Object.entries(countersAfter).map(([key, value]) => [key, value - (countersBefore[key] ?? 0)]));
+  return {
+    name,
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
+    samples: samples.length,
+    lost,
+    rssGrowth: peak - before,
+    delta,
+    detail,
+  };
+}
+
+/** The well-behaved client, in its own thread: `take()` hands over the round trips since the last call. */
+async function startPinger(url, account) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { url, token: account.token, userId: account.id } });
+  const replies = [];
+  worker.on('message', (message) => replies.shift()?.(message));
+  await new Promise((resolve, reject) => {
+    replies.push(resolve);
+    worker.once('error', reject);
+  });
+  const ask = (command) =>
+    new Promise((resolve) => {
+      replies.push(resolve);
+      worker.postMessage(command);
+    });
+  return {
+    take: () => ask('take'),
+    stop: async () => {
+      await ask('stop');
+      await worker.terminate();
+    },
+  };
+}
+
+async function pingerThread({ url, token, userId }) {
+  const socket = await socketIo(url, token);
+  let samples = [];
+  let lost = 0;
+  const timer = setInterval(() => {
+    const started = performance.now();
+    socket
+      .timeout(5000)
+      .emitWithAck('register', userId)
+      .then(
+        () => samples.push(performance.now() - started),
+        () => lost++,
+      );
+  }, 1000 / PING_HZ);
+  parentPort.on('message', (command) => {
+    if (command === 'take') {
+      parentPort.postMessage({ samples, lost });
+      samples = [];
+      lost = 0;
+    } else {
+      clearInterval(timer);
+      socket.close();
+      parentPort.postMessage('stopped');
+    }
+  });
+  parentPort.postMessage('ready');
+}
+
+function socketIo(url, token) {
+  return new Promise((resolve, reject) => {
+    const socket = io(url, { forceNew: true, reconnection: false, transports: ['websocket'], auth: { token }, timeout: 5000 });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** A /ws member of the channel that opted in to binary frames; counts the audio it reads. */
+function wsClient(port, token, channelId) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}&binary=1`);
+    const client = { ws, heard: 0 };
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) client.heard++;
+      else if (JSON.parse(data.toString()).type === 'JoinedChannel') resolve(client);
+    });
+    ws.once('error', reject);
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'JoinChannel', channel_id: channelId })));
+  });
+}
+
+async function counters(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (pattern) => {
+    let total = 0;
+    for (const line of text.split('\n')) if (pattern.test(line)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    return total;
+  };
+  return {
+    audioDropped: sum(/^realtime_audio_packets_dropped_total /),
+    slowDisconnects: sum(/^realtime_socket_disconnects_total\{.*reason="slow_consumer"/),
+    rateDisconnects: sum(/^realtime_socket_disconnects_total\{.*reason="rate_limit"/),
+    eventsRefused: sum(/^realtime_socket_events_rate_limited_total\{/),
+    handshakesRefused: sum(/^realtime_socket_handshakes_refused_total\{/),
+  };
+}
+
+function rssMb(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function print(results, SLOW) {
+  const quiet = results[0];
+  const fixed = (value, digits = 1) => (value === null ? 'n/a' : value.toFixed(digits));
+  console.log('\nphase       p50 ms  p95 ms  p99 ms  p99/quiet  lost  RSS growth MB  counted by the service (delta)      attack');
+  for (const result of results) {
+    const ratio = quiet.p99 && result.p99 !== null ? result.p99 / quiet.p99 : null;
+    const counted = Object.entries(result.delta)
+      .filter(([, value]) => value > 0)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ');
+    console.log(
+      `${result.name.padEnd(11)} ${fixed(result.p50).padStart(6)}  ${fixed(result.p95).padStart(6)}  ${fixed(result.p99).padStart(6)}  ${fixed(ratio, 2).padStart(9)}  ${String(result.lost).padStart(4)}  ${fixed(
+        result.rssGrowth,
+      ).padStart(13)}  ${(counted || '-').padEnd(34)} ${result.detail ? JSON.stringify(result.detail) : ''}`,
+    );
+  }
+  const slow = results.find((result) => result.name === 'slow');
+  console.log(`\ntargets: RSS growth < 50 MB with ${SLOW} non-reading members: ${slow && slow.rssGrowth < 50 ? 'met' : 'NOT met'}`);
+  const worst = Math.max(...results.slice(1).map((result) => (result.p99 ?? Infinity) / (quiet.p99 ?? 1)));
+  console.log(`         good client's p99 within 2x of quiet in every phase: ${worst <= 2 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x)`);
+  console.log('(figures from one run; a loaded machine moves them)');
+}

@@ -1,0 +1,33 @@
+import { databaseLabel, ignoredInAccessLog, prettyTransport, startupLine } from './log-format';
+
+describe('log format', () => {
+  it('keeps probes and scrapes out of the access log, and nothing else', () => {
+    for (const url of ['/health', '/health/live', '/health/ready?x=1', '/metrics', '/metrics?name[]=a'])
+      expect([url, ignoredInAccessLog(url)]).toEqual([url, true]);
+    for (const url of ['/healthy', '/api/metrics/current', '/users', undefined]) expect([url, ignoredInAccessLog(url)]).toEqual([url, false]);
+  });
+
+  it('is pretty only at a development terminal with pino-pretty installed', () => {
+    expect(prettyTransport('development', true)).toMatchObject({ target: 'pino-pretty', options: { colorize: true } });
+    expect(prettyTransport('test', true)).toMatchObject({ target: 'pino-pretty' });
+    expect(prettyTransport('production', true)).toBeUndefined();
+    expect(prettyTransport('development', false)).toBeUndefined();
+    const missing = () => {
+      throw new Error('Cannot find module');
+    };
+    expect(prettyTransport('development', true, missing)).toBeUndefined();
+  });
+
+  it('names the database without credentials', () => {
+    expect(databaseLabel(undefined, 'realtime')).toBe('embedded FerretDB, database "realtime"');
+    expect(databaseLabel('mongodb://admin:s3cret@db1:27017,db2:27017/x?replicaSet=rs', 'realtime')).toBe('mongodb://db1:27017,db2:27017, database "realtime"');
+    expect(databaseLabel('mongodb+srv://u:p@cluster0.example.net', 'app')).toBe('mongodb+srv://cluster0.example.net, database "app"');
+  });
+
+  it('says where the service answers, on which data, and where the docs are', () => {
+    expect(startupLine({ url: 'http://localhost:3000', database: 'embedded FerretDB, database "realtime"', docs: true })).toBe(
+      'Listening on http://localhost:3000 | database: embedded FerretDB, database "realtime" | API docs http://localhost:3000/docs',
+    );
+    expect(startupLine({ url: 'http://h:1', database: 'd', docs: false })).toBe('Listening on http://h:1 | database: d | API docs off (SWAGGER_ENABLED=false)');
+  });
+});

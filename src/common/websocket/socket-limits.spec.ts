@@ -1,0 +1,49 @@
+import type { ConfigService } from '@nestjs/config';
+import type { Env } from '../../config/env.validation';
+import { validateEnv } from '../../config/env.validation';
+import { CongestionClock, SocketLimits } from './socket-limits';
+
+function limits(overrides: Record<string, string> = {}): SocketLimits {
+  const env = validateEnv({ JWT_SECRET: 'x'.repeat(32), ...overrides });
+  return new SocketLimits({ get: (key: keyof Env) => env[key] } as unknown as ConfigService<Env, true>);
+}
+
+describe('SocketLimits', () => {
+  it('classes events by what features declared, messaging otherwise', () => {
+    const socketLimits = limits();
+    socketLimits.assign(['callUser'], 'signaling');
+    expect(socketLimits.classOf('callUser')).toBe('signaling');
+    expect(socketLimits.classOf('whatever')).toBe('messaging');
+  });
+
+  it('refuses past the burst per class, then disconnects after SOCKET_MAX_REFUSALS refusals, then ignores', () => {
+    const connection = limits({ SOCKET_MESSAGING_BURST: '2', SOCKET_MESSAGING_RATE: '1', SOCKET_MAX_REFUSALS: '3' }).forConnection();
+    expect([connection.admit('messaging', 0), connection.admit('messaging', 0)]).toEqual(['accept', 'accept']);
+    expect(connection.admit('audio', 0)).toBe('accept');
+    expect([connection.admit('messaging', 0), connection.admit('messaging', 0)]).toEqual(['refuse', 'refuse']);
+    expect(connection.admit('messaging', 1000)).toBe('accept');
+    expect(connection.admit('messaging', 1000)).toBe('disconnect');
+    expect(connection.admit('audio', 5000)).toBe('ignore');
+  });
+
+  it('follows the audio frame rate for live connections', () => {
+    const socketLimits = limits({ SOCKET_AUDIO_RATE_FACTOR: '1' });
+    socketLimits.setAudioFrameRate(2);
+    const connection = socketLimits.forConnection();
+    expect([connection.admit('audio', 0), connection.admit('audio', 0), connection.admit('audio', 0)]).toEqual(['accept', 'accept', 'refuse']);
+    socketLimits.setAudioFrameRate(50);
+    expect(connection.admit('audio', 100)).toBe('accept');
+    expect(socketLimits.rateOf('audio')).toEqual({ perSecond: 50, burst: 50 });
+  });
+
+  it('calls a connection slow once it stayed over its cap for the grace period, or went past four times the cap', () => {
+    const socketLimits = limits({ SOCKET_OUTBOUND_CAP_BYTES: String(64 * 1024), SOCKET_SLOW_GRACE_MS: '1000' });
+    const clock = new CongestionClock(socketLimits);
+    expect(clock.isSlow(64 * 1024 + 1, 100)).toBe(false);
+    expect(clock.isSlow(64 * 1024 + 1, 1099)).toBe(false);
+    expect(clock.isSlow(0, 1100)).toBe(false);
+    expect(clock.isSlow(64 * 1024 + 1, 1200)).toBe(false);
+    expect(clock.isSlow(64 * 1024 + 1, 2200)).toBe(true);
+    expect(new CongestionClock(socketLimits).isSlow(4 * 64 * 1024 + 1, 1)).toBe(true);
+  });
+});

@@ -1,0 +1,58 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES, type Role } from '../../../common/auth/principal';
+import type { Pagination } from '../advanced-users.service';
+import type { PublicUser } from '../user.presenter';
+
+/** A user as every route shows it: never a password hash. */
+export class UserDto implements PublicUser {
+  /** @example "3f0c9a52-6c1e-4b7e-9d55-2f0f7f3c1a10" */
+  id!: string;
+  username!: string;
+  email!: string | null;
+  display_name!: string;
+  score!: number;
+  @ApiProperty({ enum: ROLES })
+  role!: Role;
+  is_active!: boolean;
+  /** ISO 8601 */
+  created_at!: string;
+  /** ISO 8601, or null before the first login */
+  last_login!: string | null;
+}
+
+/** `{user}` */
+export class UserEnvelopeDto {
+  user!: UserDto;
+}
+
+/** `{message}` */
+export class MessageDto {
+  message!: string;
+}
+
+/** Seed-004 shape: `{success, user}`. */
+export class ApiUserCreatedDto {
+  @ApiProperty({ enum: [true] })
+  success!: true;
+  user!: UserDto;
+}
+
+/** Seed-004 shape: the same user under `user` and `data`. */
+export class ApiUserDto extends ApiUserCreatedDto {
+  data!: UserDto;
+}
+
+export class PaginationDto implements Pagination {
+  current_page!: number;
+  total_pages!: number;
+  total_items!: number;
+  items_per_page!: number;
+  has_next!: boolean;
+  has_previous!: boolean;
+}
+
+/** Seed shape `{data, pagination}`. */
+export class UserPageDto {
+  data!: UserDto[];
+  pagination!: PaginationDto;
+}
