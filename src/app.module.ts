@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ClusterModule } from './common/cluster/cluster.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { RedisModule } from './common/redis/redis.module';
@@ -43,6 +44,7 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         DatabaseModule,
         RedisModule,
+        ClusterModule,
         MetricsModule,
         HealthModule,
         AdminModule,

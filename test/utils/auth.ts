@@ -23,6 +23,9 @@ export interface LoggedIn {
   headers: { Authorization: string };
 }
 
+/** What the helpers need of an app: its HTTP client and the database (one test app, or one instance of a cluster). */
+export type HttpTarget = Pick<TestApp, 'http' | 'connection'>;
+
 let counter = 0;
 
 function uniqueUsername(): string {
@@ -31,7 +34,7 @@ function uniqueUsername(): string {
 }
 
 /** Creates an account through `POST /users` (open registration) and returns it with its password. */
-export async function registerUser(t: TestApp, overrides: UserOverrides = {}): Promise<{ user: PublicUser; password: string }> {
+export async function registerUser(t: HttpTarget, overrides: UserOverrides = {}): Promise<{ user: PublicUser; password: string }> {
   const password = overrides.password ?? DEFAULT_PASSWORD;
   const res = await t
     .http()
@@ -45,7 +48,7 @@ export async function registerUser(t: TestApp, overrides: UserOverrides = {}): P
  * Registers a user (an admin when `role: 'admin'`: the role is set in the users
  * collection before logging in) and logs in through `POST /auth/login`.
  */
-export async function loginAs(t: TestApp, overrides: UserOverrides & { role?: 'user' | 'admin' } = {}): Promise<LoggedIn> {
+export async function loginAs(t: HttpTarget, overrides: UserOverrides & { role?: 'user' | 'admin' } = {}): Promise<LoggedIn> {
   const { role, ...fields } = overrides;
   const { user, password } = await registerUser(t, fields);
   if (role === 'admin') {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
+import { InstanceIdentity } from '../../common/redis/instance-identity';
 import { Alert, AlertQuery, AlertsService } from './alerts.service';
 import { ComponentScores, componentScores, HealthComponent, healthStatus, HealthStatus } from './health-score';
 import { MetricsCollector } from './metrics-collector.service';
@@ -54,6 +55,7 @@ export class MetricsService {
   constructor(
     private readonly collector: MetricsCollector,
     private readonly alerts: AlertsService,
+    private readonly identity: InstanceIdentity,
   ) {}
 
   /** The newest sample; before the first interval has elapsed, one taken now. */
@@ -63,8 +65,9 @@ export class MetricsService {
     return sample;
   }
 
+  /** This instance's figures; `instance` names the process that answered (behind a balancer, one of several). */
   async current() {
-    return renderSnapshot(await this.latest());
+    return { instance: this.identity.id, ...renderSnapshot(await this.latest()) };
   }
 
   history(limit: number, periodS: number) {
@@ -123,6 +126,7 @@ export class MetricsService {
   async summary() {
     const s = await this.latest();
     return {
+      instance: this.identity.id,
       timestamp: unixSeconds(s.timestamp),
       uptime_seconds: s.uptime_seconds,
       overall_health_score: s.overall_health_score,
