@@ -39,14 +39,14 @@ describe('cluster: accounts, scores and per-instance figures', () => {
     expect(stored?.score).toBe(50);
   });
 
-  it('names the answering instance in /api/metrics/current, /api/metrics/summary and the instance_info gauge', async () => {
+  it('names the answering instance in /api/metrics/current, /api/metrics/summary and the realtime_instance_info gauge', async () => {
     for (const instance of cluster.instances) {
       const current = await instance.http().get('/api/metrics/current').expect(200);
       expect(current.body.data.instance).toBe(instance.id);
       const summary = await instance.http().get('/api/metrics/summary').expect(200);
       expect(summary.body.data.instance).toBe(instance.id);
       const scrape = await instance.http().get('/metrics').expect(200);
-      const family = parsePrometheusTextFormat(scrape.text).find((metric) => metric.name === 'instance_info');
+      const family = parsePrometheusTextFormat(scrape.text).find((metric) => metric.name === 'realtime_instance_info');
       expect(family?.metrics).toEqual([{ labels: { instance: instance.id }, value: '1' }]);
     }
   });

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { EventClass } from '../../common/websocket/socket-limits';
 import type { SocketDropReason, SocketMetrics } from '../../common/websocket/socket-metrics';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { InstanceIdentity } from '../../common/redis/instance-identity';
 
 /** Label values a client can influence are capped (the overflow label included) so a hostile client cannot blow up the series count. */
 const MAX_NAMESPACES = 16;
@@ -148,17 +147,8 @@ export class MetricsRecorder implements SocketMetrics {
   private readonly audioBytesIn = this.audioBytes.labels('in');
   private readonly audioBytesOut = this.audioBytes.labels('out');
 
-  constructor(identity: InstanceIdentity) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry });
-    // Which process a scrape reached: the same id as `instance` in /api/metrics/current.
-    new Gauge({
-      name: 'instance_info',
-      help: 'This instance of the service (always 1), by INSTANCE_ID or host and pid',
-      labelNames: ['instance'],
-      registers: [this.registry],
-    })
-      .labels(identity.id)
-      .set(1);
   }
 
   socketOpened(namespace: string): void {
