@@ -2,6 +2,7 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } 
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ClusterModule } from './common/cluster/cluster.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { EarlyRefusalMiddleware } from './common/http/early-refusal';
 import { AppLoggerModule } from './common/logging/logger.module';
@@ -49,6 +50,7 @@ export class AppModule implements NestModule {
         EventEmitterModule.forRoot(),
         DatabaseModule,
         RedisModule,
+        ClusterModule,
         MetricsModule,
         HealthModule,
         AdminModule,

@@ -24,6 +24,8 @@ async function bootstrap(): Promise<void> {
   const host = config.get('HOST', { infer: true });
   await app.listen(config.get('PORT', { infer: true }), host);
   const { port } = app.getHttpServer().address() as AddressInfo;
+  // A launcher that started us with an IPC channel (tests, benches) learns the port PORT=0 got.
+  process.send?.({ listening: port });
   const reachable = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   app.get(Logger).log(
     startupLine({

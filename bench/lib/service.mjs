@@ -55,7 +55,8 @@ export async function startService(run, { entry, tempPrefix, env = {}, nodeArgs 
       PORT: String(port),
       DATA_DIR: dataDir,
       FERRETDB_BIN: process.env.FERRETDB_BIN || join(ROOT, '.cache', 'bin', 'ferretdb'),
-      JWT_SECRET: randomBytes(32).toString('hex'),
+      // Instances of one cluster share theirs (a token from one is good on the other): pass it in `env`.
+      JWT_SECRET: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
       // The bench is one client sending far past the production budgets.
       THROTTLE_LIMIT: '100000000',
       AUTH_THROTTLE_LIMIT: '100000000',

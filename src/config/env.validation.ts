@@ -151,6 +151,12 @@ export class EnvDto {
   @Min(1)
   LOGIN_LOCKOUT_ATTEMPTS = 5;
 
+  /** Failures from all addresses together that lock a username everywhere (LOGIN_LOCKOUT_ATTEMPTS is per client IP). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_GLOBAL_ATTEMPTS = 50;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import parsePrometheusTextFormat, { PrometheusFamily } from 'parse-prometheus-text-format';
 import { loginAs } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
@@ -46,6 +47,8 @@ describe('metrics API', () => {
     expect(res.body).toEqual({
       success: true,
       data: {
+        // No INSTANCE_ID: host name and pid.
+        instance: `${hostname()}-${process.pid}`,
         timestamp: num,
         collected_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         audio_metrics: {
@@ -181,6 +184,7 @@ describe('metrics API', () => {
     const res = await t.http().get('/api/metrics/summary').expect(200);
     expect(Object.keys(res.body.data).sort()).toEqual(
       [
+        'instance',
         'timestamp',
         'uptime_seconds',
         'overall_health_score',

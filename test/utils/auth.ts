@@ -24,6 +24,9 @@ export interface LoggedIn {
   headers: { Authorization: string };
 }
 
+/** What the helpers need of an app: its HTTP client and the database (one test app, or one instance of a cluster). */
+export type HttpTarget = Pick<TestApp, 'http' | 'connection'>;
+
 let counter = 0;
 
 function uniqueUsername(): string {
@@ -32,7 +35,7 @@ function uniqueUsername(): string {
 }
 
 /** Creates an account through `POST /users` (open registration) and returns it with its password. */
-export async function registerUser(t: TestApp, overrides: UserOverrides = {}): Promise<{ user: PublicUser; password: string }> {
+export async function registerUser(t: HttpTarget, overrides: UserOverrides = {}): Promise<{ user: PublicUser; password: string }> {
   const password = overrides.password ?? DEFAULT_PASSWORD;
   const res = await t
     .http()
@@ -50,13 +53,19 @@ export const BOOTSTRAP_ADMIN = { username: `root${process.env.JEST_WORKER_ID ?? 
  * `role: 'admin'` gives the bootstrap admin (created by the same code as at startup when no admin
  * exists); with other fields too, a new user promoted by that admin through `PUT /api/advanced/users/:id`.
  */
-export async function loginAs(t: TestApp, overrides: UserOverrides & { role?: 'user' | 'admin' } = {}): Promise<LoggedIn> {
+export async function loginAs(t: HttpTarget, overrides: UserOverrides & { role?: 'user' | 'admin' } = {}): Promise<LoggedIn> {
   const { role, ...fields } = overrides;
   if (role !== 'admin') {
     const { user, password } = await registerUser(t, fields);
     return logIn(t, user.username, password);
   }
-  await t.app.get(AdminBootstrapService).ensureAdmin(BOOTSTRAP_ADMIN.username, BOOTSTRAP_ADMIN.password);
+  if (!('app' in t)) {
+    // An instance in another process (the cluster tests): no bootstrap service to call here.
+    const { user, password } = await registerUser(t, fields);
+    await t.connection.collection('users').updateOne({ _id: user.id as never }, { $set: { role: 'admin' } });
+    return logIn(t, user.username, password);
+  }
+  await (t as TestApp).app.get(AdminBootstrapService).ensureAdmin(BOOTSTRAP_ADMIN.username, BOOTSTRAP_ADMIN.password);
   const root = await logIn(t, BOOTSTRAP_ADMIN.username, BOOTSTRAP_ADMIN.password);
   if (Object.keys(fields).length === 0) return root;
   const { user, password } = await registerUser(t, fields);
@@ -65,7 +74,7 @@ export async function loginAs(t: TestApp, overrides: UserOverrides & { role?: 'u
   return logIn(t, user.username, password);
 }
 
-async function logIn(t: TestApp, username: string, password: string): Promise<LoggedIn> {
+async function logIn(t: HttpTarget, username: string, password: string): Promise<LoggedIn> {
   const res = await t.http().post('/auth/login').send({ username, password });
   if (res.status !== 200) throw new Error(`loginAs: ${res.status} ${JSON.stringify(res.body)}`);
   return {

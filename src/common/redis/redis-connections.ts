@@ -25,20 +25,37 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.url !== undefined;
   }
 
+  /**
+   * The command connection is up now. A store checks it before a request-path
+   * command so that, while Redis is away, it answers from this instance at once
+   * instead of waiting for the command's retries to fail.
+   */
+  get available(): boolean {
+    return this.enabled && this.commands.status === 'ready';
+  }
+
   /** The shared command connection. Only call when `enabled`. */
   get commands(): Redis {
     this.commandConnection ??= this.dedicated('commands');
     return this.commandConnection;
   }
 
-  /** A new connection owned by the caller's purpose (pub/sub, adapter), closed at shutdown. */
-  dedicated(purpose: string): Redis {
+  /**
+   * A new connection owned by the caller's purpose (pub/sub, adapter), closed at shutdown.
+   * `offlineQueue: false` fails commands at once while Redis is away (once it was reached)
+   * instead of queueing them: right for fire-and-forget publishes, which would otherwise
+   * pile up in memory.
+   */
+  dedicated(purpose: string, { offlineQueue = true }: { offlineQueue?: boolean } = {}): Redis {
     if (!this.url) throw new Error('REDIS_URL is not set');
     const connection = new Redis(this.url, {
       connectionName: purpose,
       maxRetriesPerRequest: 2,
+      // Commands wait for the first connection either way: only a later outage drops them.
+      enableOfflineQueue: true,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
+    if (!offlineQueue) connection.once('ready', () => (connection.options.enableOfflineQueue = false));
     let wasReady = false;
     connection.on('error', (error: Error) => {
       if (wasReady) this.logger.warn(`Redis (${purpose}): ${error.message}`);

@@ -1,12 +1,15 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { isObservable } from 'rxjs';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { originAllowed } from '../../config/cors';
 import { AppError } from '../errors/app-error';
 import { clientIp, trustProxyOf } from '../net/client-ip';
+import { RedisConnections } from '../redis/redis-connections';
 import { backlogOf } from './engine-backlog';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
@@ -74,6 +77,8 @@ export class AppIoAdapter extends IoAdapter {
       },
     };
     const server = super.createIOServer(port, settings) as Server;
+    const redis = this.app.get(RedisConnections);
+    if (redis.enabled) server.adapter(redisAdapter(redis));
 
     const { use } = this.app.get(SocketAuthMiddleware);
     const prepare = (namespace: Namespace) => {
@@ -82,7 +87,8 @@ export class AppIoAdapter extends IoAdapter {
       // Registered before any gateway's connection handler (Nest binds those after creating the namespace).
       namespace.on('connection', (socket) => {
         const { principal } = socket.data as SocketData;
-        socket.join([userRoom(principal.userId), sessionRoom(principal.sessionId)]);
+        // Synchronous with the in-memory and the classic Redis adapter: the rooms exist before any gateway runs.
+        void socket.join([userRoom(principal.userId), sessionRoom(principal.sessionId)]);
         metrics.socketOpened(name);
         socket.once('disconnect', () => metrics.socketClosed(name));
         backlogOf(socket);
@@ -94,7 +100,7 @@ export class AppIoAdapter extends IoAdapter {
 
     this.sweep = setInterval(() => this.dropSlowConsumers(server, limits, metrics), Math.min(CONGESTION_SWEEP_MS, limits.slowGraceMs));
     this.sweep.unref();
-    this.app.get(RealtimePublisher).registerTransport(new SocketIoTransport(server));
+    this.app.get(RealtimePublisher).registerTransport(new SocketIoTransport(server), { clusterWide: redis.enabled });
     return server;
   }
 
@@ -187,4 +193,21 @@ export class AppIoAdapter extends IoAdapter {
       });
     }
   }
+}
+
+/**
+ * The Redis adapter: rooms, broadcasts and disconnects of every namespace reach
+ * the sockets of every instance. The classic adapter (one pattern subscription
+ * per instance) rather than the sharded one: every push here goes to a user
+ * room or to everyone, so each instance must hear nearly all of them anyway.
+ * The adapter publishes without handling a failure; while Redis is away a
+ * publish fails at once (no offline queue), and the failure is swallowed here:
+ * local delivery already happened, and the process must not die of an
+ * unhandled rejection.
+ */
+function redisAdapter(redis: RedisConnections): ReturnType<typeof createAdapter> {
+  const publisher = redis.dedicated('socket.io-publish', { offlineQueue: false });
+  const publish = (channel: string, message: string | Buffer): Promise<number> => Redis.prototype.publish.call(publisher, channel, message);
+  publisher.publish = (channel: string, message: string | Buffer) => publish(channel, message).catch(() => 0);
+  return createAdapter(publisher, redis.dedicated('socket.io-subscribe'), { publishOnSpecificResponseChannel: true });
 }

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AudioModule } from '../audio/audio.module';
 import { HealthModule } from '../health/health.module';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { UsersModule } from '../users/users.module';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
@@ -7,7 +9,7 @@ import { ServerStatisticsController } from './server-statistics.controller';
 import { ServerStatisticsService } from './server-statistics.service';
 
 @Module({
-  imports: [HealthModule, UsersModule],
+  imports: [HealthModule, UsersModule, AudioModule, RealtimeModule],
   controllers: [AdminController, ServerStatisticsController],
   providers: [AdminService, ServerStatisticsService],
 })

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { VoiceService } from '../audio/voice.service';
 import { MetricsSources } from '../metrics/metrics-sources.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { round } from '../metrics/metrics.sample';
+import { PresenceService } from '../realtime/presence/presence.service';
 import { UsersService } from '../users/users.service';
 
 const MB = 1024 * 1024;
@@ -13,15 +15,24 @@ export class ServerStatisticsService {
     private readonly users: UsersService,
     private readonly sources: MetricsSources,
     private readonly metrics: MetricsService,
+    private readonly voice: VoiceService,
+    private readonly presence: PresenceService,
   ) {}
 
   async server() {
-    const [totalUsers, channels, sample] = await Promise.all([this.users.countAll(), this.sources.channels(), this.metrics.latest()]);
-    const presence = this.sources.presence();
-    const audio = this.sources.audio();
+    const [totalUsers, channels, sample, audio, connectedUsers, connections] = await Promise.all([
+      this.users.countAll(),
+      this.sources.channels(),
+      this.metrics.latest(),
+      // Audio of every instance: the cluster's packets and bytes, not only this process's.
+      this.voice.clusterSummary(),
+      // Presence of every instance: users and sockets connected anywhere in the cluster.
+      this.presence.users(),
+      this.presence.totalConnections(),
+    ]);
     return {
       total_users: totalUsers,
-      active_users: presence.connected_users,
+      active_users: connectedUsers.length,
       total_channels: channels.total_channels,
       active_channels: channels.active_channels,
       uptime_seconds: Math.floor(process.uptime()),
@@ -33,7 +44,7 @@ export class ServerStatisticsService {
         memory_usage_mb: sample.memory_rss_mb,
         // Audio relay traffic, both directions, over the last sampling interval.
         network_throughput_mbps: round(((sample.bytes_received_per_second + sample.bytes_sent_per_second) * 8) / 1e6, 3),
-        active_connections: presence.connections,
+        active_connections: connections,
       },
     };
   }

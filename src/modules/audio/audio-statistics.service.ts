@@ -31,7 +31,7 @@ export interface ChannelStatistics {
 
 /**
  * The channel statistics routes: channel facts from ChannelsService, audio
- * figures from VoiceService, process CPU from the metrics module's CpuSampler
+ * figures of every instance from VoiceService, process CPU from the metrics module's CpuSampler
  * (the figure `/api/metrics/current` reports, not a second measurement).
  */
 @Injectable()
@@ -44,12 +44,12 @@ export class AudioStatisticsService {
 
   async channelAudio(channelId: string, principal: UserPrincipal): Promise<ChannelAudioReport> {
     await this.channels.getVisible(channelId, principal);
-    return { channel_id: channelId, ...this.voice.channelSummary(channelId) };
+    return { channel_id: channelId, ...(await this.voice.clusterChannelSummary(channelId)) };
   }
 
   async channel(channelId: string, principal: UserPrincipal): Promise<ChannelStatistics> {
     const channel = await this.channels.getVisible(channelId, principal);
-    const { active_streams, processing_latency_us, ...audio } = this.voice.channelSummary(channelId);
+    const { active_streams, processing_latency_us, ...audio } = await this.voice.clusterChannelSummary(channelId);
     return {
       channel_id: channelId,
       current_users: channel.current_users,

@@ -24,8 +24,11 @@ interface EngineWebSocketTransport {
  * channel's sockets from the voice service's delivery index: Socket.IO
  * encodes a packet once for all its recipients (binary data as a binary
  * attachment, never base64), and the sender's own sockets are left out
- * through their `user:<id>` room. A recipient whose outgoing backlog is over
- * the cap is left out of that packet (audio is worth nothing late).
+ * through their `user:<id>` room. Both go to this instance's sockets only
+ * (`local`): the delivery index is this instance's, and the VoiceLink, not the
+ * Socket.IO adapter, carries a packet to the other instances, once. A recipient
+ * whose outgoing backlog is over the cap is left out of that packet (audio is
+ * worth nothing late).
  */
 export class SocketIoVoiceTransport implements VoiceTransport {
   readonly name = 'voice';
@@ -51,7 +54,7 @@ export class SocketIoVoiceTransport implements VoiceTransport {
   }
 
   toChannel<E extends VoiceEvent>(channel: ChannelConnections, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
-    const room = this.namespace.to(this.socketIdsOf(channel));
+    const room = this.namespace.local.to(this.socketIdsOf(channel));
     (exceptUserId ? room.except(userRoom(exceptUserId)) : room).emit(event, ...voiceEventArgs(event, payload));
   }
 
@@ -72,7 +75,7 @@ export class SocketIoVoiceTransport implements VoiceTransport {
     }
     const recipients = kept ?? socketIds;
     if (recipients.length === 0) return dropped;
-    this.namespace
+    this.namespace.local
       .to(recipients)
       .except(userRoom(packet.userId))
       .emit('AudioData', {
@@ -85,8 +88,9 @@ export class SocketIoVoiceTransport implements VoiceTransport {
     return dropped;
   }
 
+  /** This instance's /voice sockets: every instance tells its own (a config change reaches them all through the cluster bus). */
   toAll<E extends VoiceEvent>(event: E, payload: VoiceEventMap[E]): void {
-    this.namespace.emit(event, ...voiceEventArgs(event, payload));
+    this.namespace.local.emit(event, ...voiceEventArgs(event, payload));
   }
 
   /**

@@ -46,7 +46,8 @@ export class VoiceGateway
 
   /** Shutdown: voice clients are told before counters are flushed and the database closes. */
   onModuleDestroy(): void {
-    this.namespace?.disconnectSockets(true);
+    // `local`: with the Redis adapter a plain disconnectSockets would close the sockets of every instance.
+    this.namespace?.local.disconnectSockets(true);
   }
 
   handleConnection(socket: VoiceGatewaySocket): void {

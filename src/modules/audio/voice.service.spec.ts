@@ -13,6 +13,8 @@ import type { SocketLimits } from '../../common/websocket/socket-limits';
 import { strictMock } from '../../../test/utils/strict-mock';
 import { AudioConfig, DEFAULT_AUDIO_CONFIG } from './audio-config';
 import type { AudioConfigService } from './audio-config.service';
+import { VoiceLink } from './cluster/voice-link';
+import type { AudioTotals } from './stats/channel-audio-stats';
 import { VoiceService } from './voice.service';
 import type { VoiceEvent, VoiceEventMap } from './voice.socket-events';
 import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport, VoiceTransportName } from './voice.types';
@@ -72,6 +74,34 @@ class FakeTransport implements VoiceTransport {
   }
 }
 
+/** A link to other instances that records what the service hands it. */
+class RecordingLink extends VoiceLink {
+  readonly attached: string[] = [];
+  readonly detached: string[] = [];
+  readonly audio: AudioPacket[] = [];
+  readonly events: { channelId: string; exceptUserId: string | null; event: VoiceEvent; payload: unknown }[] = [];
+  attach(channelId: string): Promise<void> {
+    this.attached.push(channelId);
+    return Promise.resolve();
+  }
+  detach(channelId: string): void {
+    this.detached.push(channelId);
+  }
+  publishAudio(packet: AudioPacket): void {
+    this.audio.push(packet);
+  }
+  publishEvent<E extends VoiceEvent>(channelId: string, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
+    this.events.push({ channelId, exceptUserId, event, payload });
+  }
+  bind(): void {}
+  channel(): Promise<AudioTotals[]> {
+    return Promise.resolve([]);
+  }
+  all(): Promise<AudioTotals[]> {
+    return Promise.resolve([]);
+  }
+}
+
 const packet = (channelId: string, userId: string, seq = 0): AudioPacket => ({ channelId, userId, data: Buffer.alloc(8), seq, timestamp: Number.NaN });
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -106,6 +136,7 @@ describe('VoiceService', () => {
   let audioSource: () => AudioMetricsSnapshot;
   let voice: FakeTransport;
   let ws: FakeTransport;
+  let link: RecordingLink;
   let service: VoiceService;
 
   beforeEach(() => {
@@ -126,6 +157,7 @@ describe('VoiceService', () => {
       strictMock<MetricsSources>({ registerAudioSource: jest.fn((source: () => AudioMetricsSnapshot) => (audioSource = source)) }, 'metrics sources'),
       strictMock<UserStatsService>({ add }, 'user stats'),
       strictMock<ConfigService<Env, true>>({ get: config }, 'config'),
+      (link = new RecordingLink()),
       strictMock<SocketLimits>({ assign: jest.fn(), setAudioFrameRate: jest.fn() }, 'socket limits'),
     );
     voice = new FakeTransport('voice');
@@ -443,6 +475,69 @@ describe('VoiceService', () => {
 
       // alice: 40 + (80 − 40) / 8 = 45
       expect(service.channelSummary('c1').average_latency_ms).toBe(30);
+    });
+  });
+
+  describe('other instances', () => {
+    it('links a channel on its first local member, publishes each packet and event once, and unlinks on the last leave', async () => {
+      const alice = connect(ALICE, 'voice');
+      await joinAccepted(alice, 'c1');
+      await joinAccepted(connect(ALICE, 'ws'), 'c1', { firstConnection: false });
+      expect(link.attached).toEqual(['c1', 'c1']);
+      expect(link.events).toEqual([{ channelId: 'c1', exceptUserId: 'alice', event: 'UserJoined', payload: { user_id: 'alice', channel_id: 'c1' } }]);
+
+      service.relay(alice, packet('c1', 'alice', 7), 10, performance.now());
+      expect(link.audio).toEqual([packet('c1', 'alice', 7)]);
+
+      await service.disconnect(alice);
+      expect(link.detached).toEqual([]);
+      await service.disconnect([...service['connections']][0]);
+      expect(link.detached).toEqual(['c1']);
+    });
+
+    it("delivers a remote member's packet to this instance's members, counting the deliveries in the channel's figures", async () => {
+      await joinAccepted(connect(BOB, 'voice'), 'c1');
+      await joinAccepted(connect(CAROL, 'ws'), 'c1');
+      forgetSetup();
+
+      service.remoteAudio(packet('c1', 'alice', 3), 100, performance.now());
+      service.remoteAudio(packet('elsewhere', 'alice', 3), 100, performance.now());
+
+      expect(voice.relayed).toEqual([{ packet: packet('c1', 'alice', 3), to: ['bob-voice'] }]);
+      expect(ws.relayed).toEqual([{ packet: packet('c1', 'alice', 3), to: ['carol-ws'] }]);
+      expect(audioPacketRelayed.mock.calls).toEqual([[100, 2, expect.any(Number), 0]]);
+      // Deliveries here; the packet itself was received (and counted) on its sender's instance.
+      expect(service.channelSummary('c1')).toMatchObject({ packets_received: 0, packets_sent: 2, bytes_transferred: 200 });
+      expect(link.audio).toEqual([]);
+    });
+
+    it('tells local members of remote events without publishing them again, and forgets a channel deleted elsewhere', async () => {
+      const bob = connect(BOB, 'voice');
+      await joinAccepted(bob, 'c1');
+      forgetSetup();
+      link.events.length = 0;
+
+      service.remoteEvent('c1', 'alice', 'UserJoined', { user_id: 'alice', channel_id: 'c1' });
+      service.remoteEvent('c1', null, 'ChannelDeleted', { channel_id: 'c1' });
+
+      expect(voice.delivered.map(({ event, to }) => [event, to])).toEqual([
+        ['UserJoined', ['bob-voice']],
+        ['ChannelDeleted', ['bob-voice']],
+      ]);
+      expect(link.events).toEqual([]);
+      expect(link.detached).toEqual(['c1']);
+      expectNotMember(bob, 'c1');
+    });
+
+    it('tells the members that users of a dead instance left', async () => {
+      await joinAccepted(connect(BOB, 'voice'), 'c1');
+      forgetSetup();
+      link.events.length = 0;
+
+      service.membersReleased({ released: [{ channel_id: 'c1', user_id: 'alice' }] });
+
+      expect(voice.delivered).toEqual([{ event: 'UserLeft', payload: { user_id: 'alice', channel_id: 'c1' }, exceptUserId: null, to: ['bob-voice'] }]);
+      expect(link.events).toEqual([{ channelId: 'c1', exceptUserId: null, event: 'UserLeft', payload: { user_id: 'alice', channel_id: 'c1' } }]);
     });
   });
 

@@ -7,7 +7,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import { SocketLimits } from '../../common/websocket/socket-limits';
 import type { Env } from '../../config/env.validation';
-import { CHANNEL_EVENTS, ChannelDeletedEvent } from '../channels/channels.events';
+import { CHANNEL_EVENTS, ChannelDeletedEvent, ChannelMembersReleasedEvent } from '../channels/channels.events';
 import { ChannelsService } from '../channels/channels.service';
 import { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import { MetricsSources } from '../metrics/metrics-sources.service';
@@ -15,7 +15,8 @@ import type { AudioMetricsSnapshot } from '../metrics/metrics.types';
 import { UserStatsService } from '../stats/user-stats.service';
 import { AudioConfigService } from './audio-config.service';
 import { AUDIO_EVENTS, AudioConfigChangedEvent } from './audio.events';
-import { AudioSummary, ChannelAudioStats, summarize } from './stats/channel-audio-stats';
+import { VoiceLink, VoiceLinkReceiver } from './cluster/voice-link';
+import { accumulate, addTotals, AudioSummary, AudioTotals, ChannelAudioStats, emptyTotals, finish } from './stats/channel-audio-stats';
 import type { StreamStats } from './stats/stream-stats';
 import type { JoinedChannel, VoiceEvent, VoiceEventMap } from './voice.socket-events';
 import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport, VoiceTransportName } from './voice.types';
@@ -30,10 +31,12 @@ const RTT_GAIN = 1 / 8;
  * leaves (membership and capacity are the channels module's; this service
  * keeps the local delivery index derived from what it accepted), the audio
  * relay and its measurements. Transports (the /voice gateway, the /ws
- * protocol) register themselves; this service never imports them.
+ * protocol) register themselves; this service never imports them. Members on
+ * other instances are reached through the VoiceLink: packets and channel
+ * events go out to it, and come in from it as if from a transport.
  */
 @Injectable()
-export class VoiceService implements OnModuleInit, OnModuleDestroy {
+export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkReceiver {
   private readonly logger = new Logger(VoiceService.name);
   private transports: VoiceTransport[] = [];
   private readonly connections = new Set<VoiceConnection>();
@@ -50,6 +53,7 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     private readonly metricsSources: MetricsSources,
     private readonly userStats: UserStatsService,
     private readonly config: ConfigService<Env, true>,
+    private readonly link: VoiceLink,
     private readonly limits: SocketLimits,
   ) {}
 
@@ -57,6 +61,7 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     this.limits.assign(['AudioData'], 'audio');
     this.limits.setAudioFrameRate(1000 / this.audioConfig.get().frame_duration_ms);
     this.metricsSources.registerAudioSource(() => this.audioSnapshot());
+    this.link.bind(this, () => this.localTotals());
     const pingEvery = this.config.get('AUDIO_PING_INTERVAL_MS', { infer: true });
     this.timers.push(
       setInterval(() => this.pingAll(), pingEvery),
@@ -104,6 +109,8 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
       throw new AppError('UNAUTHORIZED', 'Connection closed');
     }
     if (!connection.channels.has(channelId)) this.attach(connection, channelId);
+    // Other instances know this one is in the channel before anyone hears of the join.
+    await this.link.attach(channelId);
     if (joined.firstConnection) {
       this.emitToChannel(channelId, principal.userId, 'UserJoined', { user_id: principal.userId, channel_id: channelId });
       this.userStats.add(principal.userId, { channels_joined: 1 });
@@ -133,9 +140,32 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
       if (channel.perTransport[transport.name] > 0) dropped += transport.relay(channel, packet);
     }
     const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0) - dropped;
+    this.link.publishAudio(packet, bytes);
     const relayMicros = (performance.now() - arrival) * 1000;
     stream.record(packet.seq, packet.timestamp, arrival, bytes, recipients, relayMicros, dropped);
     this.metrics.audioPacketRelayed(bytes, recipients, relayMicros, dropped);
+  }
+
+  /** A packet of a member on another instance, to this instance's members of the channel. */
+  remoteAudio(packet: AudioPacket, bytes: number, arrival: number): void {
+    const channel = this.local.get(packet.channelId);
+    const stats = this.stats.get(packet.channelId);
+    if (!channel || !stats) return;
+    let dropped = 0;
+    for (const transport of this.transports) {
+      if (channel.perTransport[transport.name] > 0) dropped += transport.relay(channel, packet);
+    }
+    const recipients = channel.all.size - (channel.perUser.get(packet.userId) ?? 0) - dropped;
+    stats.remote.packetsSent += recipients;
+    stats.remote.bytesSent += bytes * recipients;
+    stats.remote.dropped += dropped;
+    this.metrics.audioPacketRelayed(bytes, recipients, (performance.now() - arrival) * 1000, dropped);
+  }
+
+  /** A channel event from another instance, to this instance's members; a deleted channel's local state goes too. */
+  remoteEvent<E extends VoiceEvent>(channelId: string, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
+    this.emitLocally(channelId, exceptUserId, event, payload);
+    if (event === 'ChannelDeleted') this.forgetChannel(channelId);
   }
 
   recordRtt(connection: VoiceConnection, rttMs: number): void {
@@ -144,12 +174,21 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
 
   /** This instance's audio figures for one channel (zeros and nulls when nothing was measured). */
   channelSummary(channelId: string): AudioSummary {
-    const streams = this.stats.get(channelId)?.streams.values() ?? [];
-    return summarize(streams, this.rttsOf(this.local.get(channelId)?.all ?? []), performance.now());
+    return finish(this.channelTotals(channelId));
+  }
+
+  /** One channel's audio figures over every instance. */
+  async clusterChannelSummary(channelId: string): Promise<AudioSummary> {
+    return finish(addTotals([this.channelTotals(channelId), ...(await this.link.channel(channelId))]));
+  }
+
+  /** All channels' audio figures over every instance. */
+  async clusterSummary(): Promise<AudioSummary> {
+    return finish(addTotals([this.localTotals().all, ...(await this.link.all())]));
   }
 
   overallSummary(): AudioSummary {
-    return summarize(this.allStreams(), this.rttsOf(this.connections), performance.now());
+    return finish(this.localTotals().all);
   }
 
   @OnEvent(AUDIO_EVENTS.configChanged)
@@ -163,9 +202,13 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
   channelDeleted({ channel_id: channelId, members }: ChannelDeletedEvent): void {
     for (const userId of members) this.emitToChannel(channelId, null, 'UserLeft', { user_id: userId, channel_id: channelId });
     this.emitToChannel(channelId, null, 'ChannelDeleted', { channel_id: channelId });
-    for (const connection of [...(this.local.get(channelId)?.all ?? [])]) this.detach(connection, channelId);
-    this.flushUserStats();
-    this.stats.delete(channelId);
+    this.forgetChannel(channelId);
+  }
+
+  /** Users whose instance died left their channels: the remaining members are told. */
+  @OnEvent(CHANNEL_EVENTS.membersReleased)
+  membersReleased({ released }: ChannelMembersReleasedEvent): void {
+    for (const { channel_id, user_id } of released) this.emitToChannel(channel_id, null, 'UserLeft', { user_id, channel_id });
   }
 
   /** Audio statistics of channels nobody is in any more: ephemeral state. */
@@ -221,10 +264,25 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     if (remaining > 0) channel.perUser.set(userId, remaining);
     else channel.perUser.delete(userId);
     channel.perTransport[connection.transport]--;
-    if (channel.all.size === 0) this.local.delete(channelId);
+    if (channel.all.size === 0) {
+      this.local.delete(channelId);
+      this.link.detach(channelId);
+    }
   }
 
+  private forgetChannel(channelId: string): void {
+    for (const connection of [...(this.local.get(channelId)?.all ?? [])]) this.detach(connection, channelId);
+    this.flushUserStats();
+    this.stats.delete(channelId);
+  }
+
+  /** To the channel's members here and on every other instance. */
   private emitToChannel<E extends VoiceEvent>(channelId: string, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
+    this.emitLocally(channelId, exceptUserId, event, payload);
+    this.link.publishEvent(channelId, exceptUserId, event, payload);
+  }
+
+  private emitLocally<E extends VoiceEvent>(channelId: string, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
     const channel = this.local.get(channelId);
     if (!channel) return;
     for (const transport of this.transports) {
@@ -264,8 +322,21 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private *allStreams(): Iterable<StreamStats> {
-    for (const stats of this.stats.values()) yield* stats.streams.values();
+  private channelTotals(channelId: string): AudioTotals {
+    const stats = this.stats.get(channelId);
+    return accumulate(emptyTotals(), stats?.streams.values() ?? [], this.rttsOf(this.local.get(channelId)?.all ?? []), performance.now(), stats?.remote);
+  }
+
+  /** Raw totals of this instance, overall and per channel, for the other instances to add up. */
+  private localTotals(): { all: AudioTotals; channels: Map<string, AudioTotals> } {
+    const channels = new Map<string, AudioTotals>();
+    for (const channelId of this.stats.keys()) channels.set(channelId, this.channelTotals(channelId));
+    const all = accumulate(emptyTotals(), [], this.rttsOf(this.connections), performance.now());
+    for (const totals of channels.values()) {
+      const { rttSum: _rttSum, rttCount: _rttCount, ...additive } = totals;
+      for (const key of Object.keys(additive) as (keyof typeof additive)[]) all[key] += additive[key];
+    }
+    return { all, channels };
   }
 
   private rttsOf(connections: Iterable<VoiceConnection>): number[] {

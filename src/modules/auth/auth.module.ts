@@ -8,13 +8,15 @@ import { AuthGuard } from '../../common/auth/auth.guard';
 import { APP_PASSPORT } from '../../common/auth/auth-strategies';
 import { Authenticator } from '../../common/auth/authenticator';
 import { ServiceKeyVerifier } from '../../common/auth/service-key';
+import { RedisConnections } from '../../common/redis/redis-connections';
 import type { Env } from '../../config/env.validation';
 import { UsersModule } from '../users/users.module';
 import { ACCESS_TOKEN_ALGORITHM, accessTokenKey, AccessTokens } from './access-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationService } from './authentication.service';
-import { LoginLockout } from './login-lockout';
+import { InMemoryLoginLockout, lockoutSettings, LoginLockout } from './login-lockout';
+import { RedisLoginLockout } from './redis-login-lockout';
 import { Session, SessionSchema } from './schemas/session.schema';
 import { SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
@@ -50,7 +52,12 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
     AuthService,
     AuthenticationService,
     { provide: Authenticator, useExisting: AuthenticationService },
-    LoginLockout,
+    {
+      provide: LoginLockout,
+      inject: [ConfigService, RedisConnections],
+      useFactory: (config: ConfigService<Env, true>, redis: RedisConnections): LoginLockout =>
+        redis.enabled ? new RedisLoginLockout(redis, lockoutSettings(config)) : new InMemoryLoginLockout(lockoutSettings(config)),
+    },
     SessionCache,
     SessionRevocations,
     SessionsRepository,

@@ -123,7 +123,8 @@ export class AuthService {
 
   private async loginWithPassword(username: string, password: string, metadata: SessionMetadata): Promise<LoginResult> {
     // Before any bcrypt work: a locked name costs nothing, whether or not it exists.
-    const retryAfter = this.lockout.retryAfter(username);
+    const address = metadata.ip ?? 'unknown';
+    const retryAfter = await this.lockout.retryAfter(username, address);
     if (retryAfter > 0) {
       this.loginFailed('locked');
       throw new AppError('RATE_LIMITED', 'Too many failed login attempts; try again later', undefined, { 'Retry-After': String(retryAfter) });
@@ -132,7 +133,7 @@ export class AuthService {
     // One bcrypt compare whether or not the name exists.
     const user = await this.users.verifyCredentials(username, password);
     if (!user) {
-      this.lockout.recordFailure(username);
+      await this.lockout.recordFailure(username, address);
       this.loginFailed('bad_credentials');
       throw new AppError('PERMISSION_DENIED', BAD_CREDENTIALS);
     }
@@ -140,7 +141,7 @@ export class AuthService {
       this.loginFailed('inactive');
       throw new AppError('PERMISSION_DENIED', 'Account is deactivated');
     }
-    this.lockout.reset(username);
+    await this.lockout.reset(username, address);
 
     const session = await this.sessions.create(user.id, metadata);
     return this.loggedIn(user.id, session.sessionId, session.sessionToken, session.refreshToken);

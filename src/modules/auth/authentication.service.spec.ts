@@ -10,6 +10,7 @@ import { AuthenticationService } from './authentication.service';
 import type { SessionRecord } from './schemas/session.schema';
 import { SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
+import type { ClusterBus } from '../../common/redis/cluster-bus';
 import type { SessionsRepository } from './sessions.repository';
 
 const SID = '0b7a4c52-3b7e-4a55-9d55-5a2f0d1e9c11';
@@ -83,7 +84,7 @@ describe('AuthenticationService', () => {
     touch = jest.fn().mockResolvedValue(undefined);
     find = jest.fn().mockResolvedValue(ALICE);
     cache = new SessionCache();
-    revocations = new SessionRevocations(cache);
+    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish: jest.fn() }, 'cluster bus'));
     service = build({ findById, findByTokenHash });
   });
 

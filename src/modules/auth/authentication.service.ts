@@ -86,6 +86,8 @@ export class AuthenticationService extends Authenticator {
     if (!user || !user.is_active) throw new AppError('UNAUTHORIZED');
     // A revocation may have landed while we were reading: it wins.
     if (this.revocations.isRevoked(sessionId)) throw new AppError('UNAUTHORIZED');
+    // The user changed (role, deactivation) while we were reading: what we read may predate it, so read again.
+    if (this.revocations.userChangedSince(user.id, now)) return this.load(sessionId, await this.sessions.findById(sessionId));
 
     const entry: CachedSession = {
       principal: { kind: 'user', userId: user.id, username: user.username, role: user.role, sessionId },

@@ -1,4 +1,6 @@
 import type { UserPrincipal } from '../../common/auth/principal';
+import type { ClusterBus } from '../../common/redis/cluster-bus';
+import { strictMock } from '../../../test/utils/strict-mock';
 import { CachedSession, SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
 
@@ -11,10 +13,15 @@ describe('SessionCache and SessionRevocations', () => {
   const now = 1_000_000;
   let cache: SessionCache;
   let revocations: SessionRevocations;
+  let publish: jest.Mock;
+  let subscribe: jest.Mock;
 
   beforeEach(() => {
     cache = new SessionCache();
-    revocations = new SessionRevocations(cache);
+    publish = jest.fn();
+    subscribe = jest.fn();
+    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish, subscribe }, 'cluster bus'));
+    revocations.onModuleInit();
   });
 
   it('finds a cached session by id and by token hash, the same object each time', () => {
@@ -59,5 +66,36 @@ describe('SessionCache and SessionRevocations', () => {
     expect(cache.getById('a2', now)).toBeUndefined();
     expect(cache.getById('b1', now)).toBeDefined();
     expect(cache.size).toBe(1);
+  });
+
+  it('tells the other instances, and applies what they tell it', () => {
+    revocations.revoke('s1', now);
+    revocations.revokeUser('alice', now);
+    expect(publish.mock.calls).toEqual([
+      ['sessions', { kind: 'session', sessionId: 's1' }],
+      ['sessions', { kind: 'user', userId: 'alice' }],
+    ]);
+
+    const [[topic, handler]] = subscribe.mock.calls as [[string, (message: unknown) => void]];
+    expect(topic).toBe('sessions');
+    cache.set(entry('s2', 'bob', now));
+    cache.set(entry('c1', 'carol', now));
+    handler({ kind: 'session', sessionId: 's2' });
+    handler({ kind: 'user', userId: 'carol' });
+    handler({ kind: 'user', userId: { $ne: null } });
+    expect(revocations.isRevoked('s2')).toBe(true);
+    expect(cache.size).toBe(0);
+    // Applying a remote message does not echo it back.
+    expect(publish).toHaveBeenCalledTimes(2);
+  });
+
+  it('remembers a user-wide eviction, so a load begun before it is not trusted', () => {
+    revocations.revokeUser('alice', now);
+    expect(revocations.userChangedSince('alice', now - 5)).toBe(true);
+    expect(revocations.userChangedSince('alice', now)).toBe(true);
+    expect(revocations.userChangedSince('alice', now + 1)).toBe(false);
+    expect(revocations.userChangedSince('bob', now - 5)).toBe(false);
+    revocations.prune(now + 2 * SESSION_CACHE_TTL_MS);
+    expect(revocations.userChangedSince('alice', now - 5)).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { AUTH_EVENTS } from './auth.events';
 import type { SessionRecord } from './schemas/session.schema';
 import { SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
+import type { ClusterBus } from '../../common/redis/cluster-bus';
 import type { NewSession, SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
@@ -72,7 +73,7 @@ describe('SessionsService', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: T0 });
     cache = new SessionCache();
-    revocations = new SessionRevocations(cache);
+    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish: jest.fn() }, 'cluster bus'));
     emit = jest.fn().mockReturnValue(true);
   });
 

@@ -5,7 +5,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import type { Env } from '../../config/env.validation';
-import { USER_EVENTS, UserDeactivatedEvent, UserDeletedEvent } from '../users/users.events';
+import { USER_EVENTS, UserDeactivatedEvent, UserDeletedEvent, UserRoleChangedEvent } from '../users/users.events';
 import { AUTH_EVENTS, RevocationReason, SessionRevokedEvent } from './auth.events';
 import { SessionRevocations } from './session-revocations';
 import { SessionsRepository } from './sessions.repository';
@@ -168,6 +168,12 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Inactive users cannot stay signed in: every session of theirs is revoked. */
+  /** The role is read when a session loads: dropping the cached sessions (on every instance) applies it on the next request. */
+  @OnEvent(USER_EVENTS.roleChanged)
+  onRoleChanged({ id }: UserRoleChangedEvent): void {
+    this.revocations.revokeUser(id);
+  }
+
   @OnEvent(USER_EVENTS.deactivated)
   async onUserDeactivated({ id }: UserDeactivatedEvent): Promise<void> {
     try {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
+import { InstanceIdentity } from '../../common/redis/instance-identity';
 import { Alert, AlertQuery, AlertsService } from './alerts.service';
 import { ComponentScores, componentScores, HealthComponent, healthStatus, HealthStatus, HTTP_ERROR_RATE_THRESHOLD } from './health-score';
 import { MetricsCollector } from './metrics-collector.service';
@@ -54,6 +55,7 @@ export class MetricsService {
   constructor(
     private readonly collector: MetricsCollector,
     private readonly alerts: AlertsService,
+    private readonly identity: InstanceIdentity,
   ) {}
 
   /** The newest sample; before the first interval has elapsed, one taken now. */
@@ -63,9 +65,12 @@ export class MetricsService {
     return sample;
   }
 
-  /** Live: what is counted (connections, users, channels) is counted at the request; rates are the last interval's. */
+  /**
+   * This instance's figures, live: what is counted (connections, users, channels) is counted at the request;
+   * rates are the last interval's. `instance` names the process that answered (behind a balancer, one of several).
+   */
   async current() {
-    return renderSnapshot(this.collector.live(await this.latest()));
+    return { instance: this.identity.id, ...renderSnapshot(this.collector.live(await this.latest())) };
   }
 
   history(limit: number, periodS: number) {
@@ -129,6 +134,7 @@ export class MetricsService {
   async summary() {
     const s = await this.latest();
     return {
+      instance: this.identity.id,
       timestamp: unixSeconds(s.timestamp),
       uptime_seconds: s.uptime_seconds,
       overall_health_score: s.overall_health_score,

@@ -16,6 +16,7 @@ import type { AuthenticatedSocket, SocketData } from '../../common/websocket/soc
 import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
 import { PresenceService } from './presence/presence.service';
+import { PRESENCE_EVENTS, PresenceDepartedEvent } from './realtime.events';
 import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.socket-events';
 
 type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEvents>;
@@ -57,7 +58,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     const { principal, connectedAt } = socket.data;
     try {
       const { last } = await this.presence.disconnect(principal, socket.id, connectedAt);
-      if (last && !this.stopping) this.server.emit('userDisconnected', { userId: principal.userId });
+      // While stopping, only the other instances' clients are left to tell (this instance's are going).
+      if (last && (!this.stopping || this.presence.clusterWide)) this.server.emit('userDisconnected', { userId: principal.userId });
     } catch (error) {
       this.logger.error({ err: error }, 'presence could not record a disconnection');
     }
@@ -66,8 +68,9 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   /** Shutdown: clients are told (disconnect) before counters are flushed and the database closes. */
   onModuleDestroy(): void {
     this.stopping = true;
-    // Absent in an application context without a WebSocket adapter (the seed script).
-    this.server?.disconnectSockets(true);
+    // Absent in an application context without a WebSocket adapter (the seed script). `local`: with the
+    // Redis adapter a plain disconnectSockets would close the sockets of every instance.
+    this.server?.local.disconnectSockets(true);
   }
 
   /** Acknowledged when the id is the caller's own; without an ack callback the answer is a `registered` event. */
@@ -76,6 +79,16 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     const userId = this.presence.register(socket.data.principal, payload);
     if (typeof ack === 'function') ack(ackOk({ userId }));
     else socket.emit('registered', { userId });
+  }
+
+  /**
+   * Users gone with a dead or stopping instance (or while Redis was away): told once, by the instance
+   * that noticed, to every instance. Also while stopping: this instance's own sockets are already closed,
+   * and the other instances' clients must learn that this instance's users left.
+   */
+  @OnEvent(PRESENCE_EVENTS.departed)
+  departed({ userIds }: PresenceDepartedEvent): void {
+    for (const userId of userIds) this.server.emit('userDisconnected', { userId });
   }
 
   /** Admin reset: every socket of namespace `/` is disconnected (on every instance); clients may reconnect. */

@@ -3,11 +3,11 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { RealtimePublisher } from '../../common/websocket/realtime.publisher';
 import { AUTH_EVENTS, SessionRevokedEvent } from '../auth/auth.events';
 import { withoutEmail } from '../users/user.presenter';
-import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserScoreUpdatedEvent } from '../users/users.events';
+import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserRoleChangedEvent, UserScoreUpdatedEvent } from '../users/users.events';
 
 /**
  * Module events turned into pushes: user created/deleted/score events to every client,
- * and disconnects for revoked sessions and deleted accounts. The users and
+ * and disconnects for revoked sessions, deleted accounts and role changes. The users and
  * auth modules know nothing of sockets.
  */
 @Injectable()
@@ -23,6 +23,12 @@ export class RealtimeListeners {
   @OnEvent(USER_EVENTS.deleted)
   userDeleted({ id }: UserDeletedEvent): void {
     this.publisher.toAll('user_deleted', { id });
+    this.publisher.disconnectUser(id);
+  }
+
+  /** A socket carries the role it was opened with: it is closed, and the client reconnects with the new one. */
+  @OnEvent(USER_EVENTS.roleChanged)
+  roleChanged({ id }: UserRoleChangedEvent): void {
     this.publisher.disconnectUser(id);
   }
 

@@ -42,26 +42,26 @@ export class SignalingGateway {
   }
 
   @SubscribeMessage('answerCall')
-  answerCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: AnswerCallDto): AckOk {
-    this.signaling.answerCall(socket.data.principal, socket.id, dto);
+  async answerCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: AnswerCallDto): Promise<AckOk> {
+    await this.signaling.answerCall(socket.data.principal, socket.id, dto);
     return ackOk();
   }
 
   @SubscribeMessage('rejectCall')
-  rejectCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: TargetUserDto): AckOk {
-    this.signaling.rejectCall(socket.data.principal, dto);
+  async rejectCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: TargetUserDto): Promise<AckOk> {
+    await this.signaling.rejectCall(socket.data.principal, dto);
     return ackOk();
   }
 
   @SubscribeMessage('endCall')
-  endCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: TargetUserDto): AckOk {
-    this.signaling.endCall(socket.data.principal, dto);
+  async endCall(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: TargetUserDto): Promise<AckOk> {
+    await this.signaling.endCall(socket.data.principal, dto);
     return ackOk();
   }
 
   @SubscribeMessage('iceCandidate')
-  iceCandidate(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: IceCandidateDto): AckOk {
-    this.signaling.iceCandidate(socket.data.principal, dto);
+  async iceCandidate(@ConnectedSocket() socket: SignalingSocket, @MessageBody() dto: IceCandidateDto): Promise<AckOk> {
+    await this.signaling.iceCandidate(socket.data.principal, dto);
     return ackOk();
   }
 }

@@ -6,6 +6,10 @@ import type { UserStatsService } from '../stats/user-stats.service';
 import type { ConfigService } from '@nestjs/config';
 import type { Env } from '../../config/env.validation';
 import { strictMock } from '../../../test/utils/strict-mock';
+import { Redis } from 'ioredis';
+import { startRedisServer, RedisServer } from '../../../test/utils/redis-server';
+import { CallRegistry, InMemoryCallRegistry } from './call-registry';
+import { RedisCallRegistry } from './redis-call-registry';
 import { SignalingService } from './signaling.service';
 
 const user = (id: string): UserPrincipal => ({ kind: 'user', userId: id, username: `name-${id}`, role: 'user', sessionId: `s-${id}` });
@@ -16,17 +20,36 @@ const RING_TIMEOUT_S = 45;
 const OFFER = { type: 'offer', sdp: 'v=0' };
 const ANSWER = { type: 'answer', sdp: 'v=0' };
 
-describe('SignalingService', () => {
+let redisServer: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+  redis = new Redis(redisServer.url);
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await redisServer?.close();
+});
+
+/** The same rules over the in-memory registry and over the Redis one (a real redis-server) that instances share. */
+describe.each([
+  ['in memory', (): CallRegistry => new InMemoryCallRegistry()],
+  ['in Redis', (): CallRegistry => new RedisCallRegistry(redis, 'i0#1')],
+])('SignalingService with calls %s', (_, registry) => {
   let online: Set<string>;
   let toUser: jest.Mock;
   let add: jest.Mock;
+  let calls: CallRegistry;
   let service: SignalingService;
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    await redis.flushall();
     online = new Set(['alice', 'bob', 'carol']);
     toUser = jest.fn();
     add = jest.fn();
+    calls = registry();
     service = new SignalingService(
+      calls,
       strictMock<PresenceService>({ connectionCount: jest.fn((id: string) => Promise.resolve(online.has(id) ? 1 : 0)) }, 'presence'),
       strictMock<RealtimePublisher>({ toUser }, 'publisher'),
       strictMock<UserStatsService>({ add }, 'stats'),
@@ -34,8 +57,8 @@ describe('SignalingService', () => {
     );
   });
 
-  const denied = (fn: () => unknown, message: string) => {
-    expect(fn).toThrow(new AppError('PERMISSION_DENIED', message));
+  const denied = async (fn: () => Promise<unknown>, message: string) => {
+    await expect(fn()).rejects.toEqual(new AppError('PERMISSION_DENIED', message));
   };
 
   it('rings the callee with the caller identity and counts the call', async () => {
@@ -70,45 +93,45 @@ describe('SignalingService', () => {
 
   it('lets only the callee of a ringing call answer it, then relays candidates both ways', async () => {
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
-    denied(() => service.answerCall(CAROL, 'sc', { targetUserId: 'alice', signalData: ANSWER }), 'No incoming call from this user');
-    denied(() => service.answerCall(ALICE, 'sa', { targetUserId: 'bob', signalData: ANSWER }), 'No incoming call from this user');
-    service.iceCandidate(ALICE, { targetUserId: 'bob', candidate: { candidate: 'early' } });
+    await denied(() => service.answerCall(CAROL, 'sc', { targetUserId: 'alice', signalData: ANSWER }), 'No incoming call from this user');
+    await denied(() => service.answerCall(ALICE, 'sa', { targetUserId: 'bob', signalData: ANSWER }), 'No incoming call from this user');
+    await service.iceCandidate(ALICE, { targetUserId: 'bob', candidate: { candidate: 'early' } });
 
-    service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER });
+    await service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER });
     expect(toUser).toHaveBeenCalledWith('alice', 'callAccepted', { from: 'bob', signalData: ANSWER });
-    denied(() => service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER }), 'No incoming call from this user');
+    await denied(() => service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER }), 'No incoming call from this user');
 
-    service.iceCandidate(BOB, { targetUserId: 'alice', candidate: { candidate: 'c1' } });
+    await service.iceCandidate(BOB, { targetUserId: 'alice', candidate: { candidate: 'c1' } });
     expect(toUser).toHaveBeenCalledWith('bob', 'iceCandidate', { from: 'alice', candidate: { candidate: 'early' } });
     expect(toUser).toHaveBeenCalledWith('alice', 'iceCandidate', { from: 'bob', candidate: { candidate: 'c1' } });
-    denied(() => service.iceCandidate(CAROL, { targetUserId: 'alice', candidate: {} }), 'No call with this user');
-    denied(() => service.iceCandidate(ALICE, { targetUserId: 'carol', candidate: {} }), 'No call with this user');
+    await denied(() => service.iceCandidate(CAROL, { targetUserId: 'alice', candidate: {} }), 'No call with this user');
+    await denied(() => service.iceCandidate(ALICE, { targetUserId: 'carol', candidate: {} }), 'No call with this user');
   });
 
   it('lets the callee reject a ringing call, after which the parties are free', async () => {
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
-    denied(() => service.rejectCall(ALICE, { targetUserId: 'bob' }), 'No incoming call from this user');
-    service.rejectCall(BOB, { targetUserId: 'alice' });
+    await denied(() => service.rejectCall(ALICE, { targetUserId: 'bob' }), 'No incoming call from this user');
+    await service.rejectCall(BOB, { targetUserId: 'alice' });
     expect(toUser).toHaveBeenLastCalledWith('alice', 'callRejected', { from: 'bob' });
     expect(await service.callUser(CAROL, 'sc', { targetUserId: 'bob', signalData: OFFER })).toBe('ringing');
   });
 
   it('lets either party end the call, and nobody else', async () => {
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
-    service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER });
-    denied(() => service.endCall(CAROL, { targetUserId: 'alice' }), 'No call with this user');
-    service.endCall(BOB, { targetUserId: 'alice' });
+    await service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER });
+    await denied(() => service.endCall(CAROL, { targetUserId: 'alice' }), 'No call with this user');
+    await service.endCall(BOB, { targetUserId: 'alice' });
     expect(toUser).toHaveBeenLastCalledWith('alice', 'callEnded', { from: 'bob' });
-    denied(() => service.endCall(ALICE, { targetUserId: 'bob' }), 'No call with this user');
+    await denied(() => service.endCall(ALICE, { targetUserId: 'bob' }), 'No call with this user');
   });
 
   it('ends a call when the socket holding it goes, not when another socket of the party goes', async () => {
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
-    service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER });
+    await service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER });
     toUser.mockClear();
-    service.socketClosed({ userId: 'bob', socketId: 'other-tab', lastConnection: false });
+    await service.socketClosed({ userId: 'bob', socketId: 'other-tab', lastConnection: false });
     expect(toUser).not.toHaveBeenCalled();
-    service.socketClosed({ userId: 'bob', socketId: 'sb', lastConnection: false });
+    await service.socketClosed({ userId: 'bob', socketId: 'sb', lastConnection: false });
     expect(toUser).toHaveBeenCalledWith('alice', 'callEnded', { from: 'bob' });
     expect(await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER })).toBe('ringing');
   });
@@ -116,20 +139,89 @@ describe('SignalingService', () => {
   it('ends a ringing call when the callee has no socket left', async () => {
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
     toUser.mockClear();
-    service.socketClosed({ userId: 'bob', socketId: 'sb1', lastConnection: false });
+    await service.socketClosed({ userId: 'bob', socketId: 'sb1', lastConnection: false });
     expect(toUser).not.toHaveBeenCalled();
-    service.socketClosed({ userId: 'bob', socketId: 'sb2', lastConnection: true });
+    await service.socketClosed({ userId: 'bob', socketId: 'sb2', lastConnection: true });
     expect(toUser).toHaveBeenCalledWith('alice', 'callEnded', { from: 'bob' });
   });
 
   it('ends every call on admin reset, telling both parties', async () => {
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
     toUser.mockClear();
-    expect(service.reset()).toEqual({ calls_ended: 1 });
+    expect(await service.reset()).toEqual({ calls_ended: 1 });
     expect(toUser.mock.calls).toEqual([
       ['alice', 'callEnded', { from: 'bob' }],
       ['bob', 'callEnded', { from: 'alice' }],
     ]);
-    expect(service.reset()).toEqual({ calls_ended: 0 });
+    expect(await service.reset()).toEqual({ calls_ended: 0 });
+  });
+
+  it('rings one of two callers racing for the same free callee', async () => {
+    const outcomes = await Promise.all([
+      service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER }),
+      service.callUser(CAROL, 'sc', { targetUserId: 'bob', signalData: OFFER }),
+    ]);
+    expect(outcomes.sort()).toEqual(['busy', 'ringing']);
+    expect(toUser).toHaveBeenCalledTimes(1);
+  });
+
+  it('ends the call of a user whose instance died, telling the other party', async () => {
+    await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
+    toUser.mockClear();
+    await service.departed({ userIds: ['bob', 'carol'] });
+    expect(toUser.mock.calls).toEqual([['alice', 'callEnded', { from: 'bob' }]]);
+    expect(await service.callUser(CAROL, 'sc', { targetUserId: 'alice', signalData: OFFER })).toBe('ringing');
+  });
+});
+
+describe('RedisCallRegistry', () => {
+  beforeEach(async () => {
+    await redis.flushall();
+  });
+
+  it("releases the calls held by a dead instance's sockets once, naming the parties it lost", async () => {
+    const dead = new RedisCallRegistry(redis, 'dead#1');
+    const alive = new RedisCallRegistry(redis, 'alive#1');
+    const placed = await dead.open({ caller: 'alice', callee: 'bob', callerSocket: 'sa' });
+    await alive.open({ caller: 'carol', callee: 'dave', callerSocket: 'sc' });
+    await dead.answer('dave', 'carol', 'sd');
+    await alive.open({ caller: 'erin', callee: 'frank', callerSocket: 'se' });
+    const [first, second] = await Promise.all([alive.releaseInstance('dead#1'), alive.releaseInstance('dead#1')]);
+    const released = [...first, ...second].sort((x, y) => x.call.caller.localeCompare(y.call.caller));
+    expect(released).toEqual([
+      { call: { ...(placed.status === 'opened' ? placed.call : {}), state: 'ringing', calleeSocket: null }, lostParties: ['alice'] },
+      { call: expect.objectContaining({ caller: 'carol', callee: 'dave', state: 'active', calleeSocket: 'sd' }) as unknown, lostParties: ['dave'] },
+    ]);
+    expect(await alive.of('alice')).toBeUndefined();
+    expect(await alive.of('dave')).toBeUndefined();
+    expect(await alive.of('erin')).toMatchObject({ caller: 'erin', callee: 'frank', state: 'ringing' });
+    expect((await alive.clear()).map((call) => call.caller)).toEqual(['erin']);
+    expect(await alive.of('frank')).toBeUndefined();
+  });
+
+  it('writes its calls back after Redis lost its data, each instance its own side, and forgets calls others ended', async () => {
+    const a = new RedisCallRegistry(redis, 'a#1');
+    const b = new RedisCallRegistry(redis, 'b#1');
+    expect(await a.heal()).toBe(false);
+    expect(await b.heal()).toBe(false);
+    const opened = await a.open({ caller: 'alice', callee: 'bob', callerSocket: 'sa' });
+    await b.answer('bob', 'alice', 'sb');
+    await a.open({ caller: 'carol', callee: 'dave', callerSocket: 'sc' });
+
+    await redis.flushall(); // a Redis that restarted empty
+    expect(await b.heal()).toBe(true);
+    expect(await a.heal()).toBe(true);
+    const restored = await a.of('bob');
+    expect(restored).toEqual({ ...(opened.status === 'opened' ? opened.call : {}), state: 'active', calleeSocket: 'sb' });
+    expect(await b.between('alice', 'bob')).toEqual(restored);
+    expect(await a.of('dave')).toMatchObject({ caller: 'carol', state: 'ringing' });
+    // Its sides are listed again: a death of either instance releases the call.
+    expect((await b.releaseInstance('b#1')).map(({ call, lostParties }) => [call.caller, lostParties])).toEqual([['alice', ['bob']]]);
+
+    // The other instance ended the carol–dave call (Redis kept its data): forgotten here, not written back.
+    await b.close((await b.of('carol'))!);
+    expect(await a.heal()).toBe(true);
+    expect(await a.heal()).toBe(false);
+    expect(await a.of('carol')).toBeUndefined();
   });
 });

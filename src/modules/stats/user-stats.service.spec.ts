@@ -3,6 +3,7 @@ import { AppError } from '../../common/errors/app-error';
 import { StrictStubs, strictMock } from '../../../test/utils/strict-mock';
 import type { ChannelsService } from '../channels/channels.service';
 import type { UsersService } from '../users/users.service';
+import { LocalUserStats } from './user-stats.exchange';
 import { UserStatsDelta, UserStatsRepository } from './user-stats.repository';
 import { UserStatsService } from './user-stats.service';
 
@@ -15,6 +16,7 @@ function serviceWith(
     strictMock<UserStatsRepository>(repository, 'repository'),
     strictMock<UsersService>(users, 'users'),
     strictMock<ChannelsService>(channels, 'channels'),
+    new LocalUserStats(),
   );
 }
 

@@ -4,7 +4,7 @@ import { isAdmin, Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import type { AdvancedUpdateUserDto, AdvancedUsersQueryDto, UserSortField } from './dto/advanced-users.dto';
 import { PublicUser, toPublicUser } from './user.presenter';
-import { USER_EVENTS, UserDeactivatedEvent } from './users.events';
+import { USER_EVENTS, UserDeactivatedEvent, UserRoleChangedEvent } from './users.events';
 import { UserSortKey, UsersRepository } from './users.repository';
 
 /** The `pagination` object of a paged user list. */
@@ -66,6 +66,7 @@ export class AdvancedUsersService {
     if (!updated) throw new AppError('USER_NOT_FOUND');
     // Awaited: the sessions are revoked before the admin gets the answer.
     if (dto.is_active === false) await this.events.emitAsync(USER_EVENTS.deactivated, { id } satisfies UserDeactivatedEvent);
+    if (dto.role !== undefined) await this.events.emitAsync(USER_EVENTS.roleChanged, { id } satisfies UserRoleChangedEvent);
     return toPublicUser(updated);
   }
 }

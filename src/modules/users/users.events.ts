@@ -7,6 +7,8 @@ export const USER_EVENTS = {
   scoreUpdated: 'user.score_updated',
   /** is_active went to false: the auth module revokes the user's sessions. */
   deactivated: 'user.deactivated',
+  /** An admin set the role: the auth module drops the user's cached sessions, so the next request sees it. */
+  roleChanged: 'user.role_changed',
 } as const;
 
 export interface UserCreatedEvent {
@@ -18,6 +20,10 @@ export interface UserDeletedEvent {
 }
 
 export interface UserDeactivatedEvent {
+  id: string;
+}
+
+export interface UserRoleChangedEvent {
   id: string;
 }
 

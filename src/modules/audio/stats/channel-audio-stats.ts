@@ -21,9 +21,11 @@ export interface AudioSummary extends AudioStatsView {
   processing_latency_us: number | null;
 }
 
-/** Audio accounting of one channel on this instance: one StreamStats per sender. */
+/** Audio accounting of one channel on this instance: one StreamStats per sender on this instance. */
 export class ChannelAudioStats {
   readonly streams = new Map<string, StreamStats>();
+  /** Packets of senders on other instances delivered here: one per recipient connection, their bytes, and deliveries dropped. */
+  readonly remote = { packetsSent: 0, bytesSent: 0, dropped: 0 };
 
   stream(userId: string): StreamStats {
     let stream = this.streams.get(userId);
@@ -36,53 +38,111 @@ export class ChannelAudioStats {
 }
 
 /**
+ * The additive raw figures behind a summary: instances add theirs up before
+ * the ratios are taken, so a cluster's figures are exact sums, not averages of averages.
+ */
+export interface AudioTotals {
+  packetsReceived: number;
+  packetsSent: number;
+  bytes: number;
+  relayMicros: number;
+  expected: number;
+  lost: number;
+  /** Deliveries skipped for a recipient over its outgoing buffer cap. */
+  dropped: number;
+  jitterSum: number;
+  jitterCount: number;
+  active: number;
+  rttSum: number;
+  rttCount: number;
+}
+
+export function emptyTotals(): AudioTotals {
+  return {
+    packetsReceived: 0,
+    packetsSent: 0,
+    bytes: 0,
+    relayMicros: 0,
+    expected: 0,
+    lost: 0,
+    dropped: 0,
+    jitterSum: 0,
+    jitterCount: 0,
+    active: 0,
+    rttSum: 0,
+    rttCount: 0,
+  };
+}
+
+/** Adds streams (of one channel, or of all), deliveries of remote senders and round-trip times into `into`. */
+export function accumulate(
+  into: AudioTotals,
+  streams: Iterable<StreamStats>,
+  rttsMs: readonly number[],
+  nowMs: number,
+  remote?: { packetsSent: number; bytesSent: number; dropped: number },
+): AudioTotals {
+  for (const stream of streams) {
+    into.packetsReceived += stream.packetsReceived;
+    into.packetsSent += stream.packetsSent;
+    into.bytes += stream.bytesReceived + stream.bytesSent;
+    into.relayMicros += stream.relayMicrosTotal;
+    into.expected += stream.expected;
+    into.lost += stream.lost;
+    into.dropped += stream.packetsDropped;
+    const jitter = stream.jitter;
+    if (jitter !== null) {
+      into.jitterSum += jitter;
+      into.jitterCount++;
+    }
+    if (stream.packetsReceived > 0 && nowMs - stream.lastPacketAt <= STREAM_IDLE_MS) into.active++;
+  }
+  if (remote) {
+    into.packetsSent += remote.packetsSent;
+    into.bytes += remote.bytesSent;
+    into.dropped += remote.dropped;
+  }
+  for (const rtt of rttsMs) {
+    into.rttSum += rtt;
+    into.rttCount++;
+  }
+  return into;
+}
+
+/** The sum of several instances' totals. */
+export function addTotals(parts: Iterable<AudioTotals>): AudioTotals {
+  const sum = emptyTotals();
+  for (const part of parts) for (const key of Object.keys(sum) as (keyof AudioTotals)[]) sum[key] += part[key];
+  return sum;
+}
+
+/**
  * Sums streams (of one channel, or of all) into the seed's figures. `rttsMs` are
  * the smoothed round-trip times of the connections concerned.
  */
 export function summarize(streams: Iterable<StreamStats>, rttsMs: readonly number[], nowMs: number): AudioSummary {
-  let packetsReceived = 0;
-  let packetsSent = 0;
-  let bytes = 0;
-  let relayMicros = 0;
-  let expected = 0;
-  let lost = 0;
-  let dropped = 0;
-  let jitterSum = 0;
-  let jitterCount = 0;
-  let active = 0;
-  for (const stream of streams) {
-    packetsReceived += stream.packetsReceived;
-    packetsSent += stream.packetsSent;
-    bytes += stream.bytesReceived + stream.bytesSent;
-    relayMicros += stream.relayMicrosTotal;
-    expected += stream.expected;
-    lost += stream.lost;
-    dropped += stream.packetsDropped;
-    const jitter = stream.jitter;
-    if (jitter !== null) {
-      jitterSum += jitter;
-      jitterCount++;
-    }
-    if (stream.packetsReceived > 0 && nowMs - stream.lastPacketAt <= STREAM_IDLE_MS) active++;
-  }
+  return finish(accumulate(emptyTotals(), streams, rttsMs, nowMs));
+}
 
+/** The seed's figures from raw totals; a figure with nothing measured is null. */
+export function finish(totals: AudioTotals): AudioSummary {
   // Lost on the way in (sequence gaps) or on the way out (deliveries skipped for a recipient over its buffer cap).
-  const inboundLoss = expected > 0 ? lost / expected : null;
-  const attempted = packetsSent + dropped;
-  const outboundLoss = attempted > 0 && (dropped > 0 || inboundLoss !== null) ? dropped / attempted : null;
+  const inboundLoss = totals.expected > 0 ? totals.lost / totals.expected : null;
+  const attempted = totals.packetsSent + totals.dropped;
+  const outboundLoss = attempted > 0 && (totals.dropped > 0 || inboundLoss !== null) ? totals.dropped / attempted : null;
   const lossRate = inboundLoss === null && outboundLoss === null ? null : 1 - (1 - (inboundLoss ?? 0)) * (1 - (outboundLoss ?? 0));
-  const jitterMs = jitterCount > 0 ? jitterSum / jitterCount : null;
-  const rttMs = rttsMs.length > 0 ? rttsMs.reduce((sum, rtt) => sum + rtt, 0) / rttsMs.length : null;
-  const processingUs = packetsReceived > 0 ? relayMicros / packetsReceived : null;
+  const jitterMs = totals.jitterCount > 0 ? totals.jitterSum / totals.jitterCount : null;
+  const rttMs = totals.rttCount > 0 ? totals.rttSum / totals.rttCount : null;
+  const processingUs = totals.packetsReceived > 0 ? totals.relayMicros / totals.packetsReceived : null;
   return {
-    packets_sent: packetsSent,
-    packets_received: packetsReceived,
-    bytes_transferred: bytes,
+    packets_sent: totals.packetsSent,
+    packets_received: totals.packetsReceived,
+    bytes_transferred: totals.bytes,
     average_latency_ms: round(rttMs),
     packet_loss_rate: round(lossRate, 4),
     audio_quality_score: lossRate === null ? null : round(qualityScore(oneWayDelayMs(rttMs, jitterMs, processingUs), lossRate), 4),
     jitter_ms: round(jitterMs),
-    active_streams: active,
+    active_streams: totals.active,
     processing_latency_us: round(processingUs, 1),
   };
 }

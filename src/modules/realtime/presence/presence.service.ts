@@ -4,7 +4,7 @@ import type { UserPrincipal } from '../../../common/auth/principal';
 import { AppError } from '../../../common/errors/app-error';
 import { MetricsSources } from '../../metrics/metrics-sources.service';
 import { UserStatsService } from '../../stats/user-stats.service';
-import { PRESENCE_EVENTS, SocketClosedEvent } from '../realtime.events';
+import { PRESENCE_EVENTS, PresenceDepartedEvent, SocketClosedEvent } from '../realtime.events';
 import type { ConnectedUser } from '../realtime.socket-events';
 import { PresenceStore, PresenceUser } from './presence.store';
 
@@ -37,6 +37,7 @@ export class PresenceService implements OnModuleInit {
 
   onModuleInit(): void {
     this.metrics.registerPresenceSource(() => ({ connected_users: this.localSockets.size, connections: this.localConnections }));
+    this.store.onDepartures((userIds) => this.events.emit(PRESENCE_EVENTS.departed, { userIds } satisfies PresenceDepartedEvent));
   }
 
   async connect(principal: UserPrincipal, socketId: string, connectedAt: number): Promise<ConnectResult> {
@@ -80,6 +81,11 @@ export class PresenceService implements OnModuleInit {
     if (userId === undefined) throw new AppError('INVALID_INPUT', 'register expects the user id, as a string or {userId}');
     if (userId !== principal.userId) throw new AppError('PERMISSION_DENIED', 'Cannot register as another user');
     return userId;
+  }
+
+  /** Presence spans several instances (Redis). */
+  get clusterWide(): boolean {
+    return this.store.clusterWide;
   }
 
   connectionCount(userId: string): Promise<number> {

@@ -22,6 +22,9 @@ export interface PresenceUser {
  * several instances act as one (SPEC section 8) without touching its callers.
  */
 export abstract class PresenceStore {
+  /** Other instances share this presence: their clients must hear of departures even while this instance stops. */
+  readonly clusterWide: boolean = false;
+
   /** Records a socket; `first` is true when the user had no other socket. */
   abstract add(connection: PresenceConnection): Promise<{ first: boolean }>;
 
@@ -36,4 +39,13 @@ export abstract class PresenceStore {
 
   /** Sockets of every user. */
   abstract totalConnections(): Promise<number>;
+
+  /**
+   * Users who left without a disconnect this process handled: the sockets of an
+   * instance that died, or that closed while Redis was away. A single process
+   * sees every disconnect itself, so the in-memory store never calls it.
+   */
+  onDepartures(listener: (userIds: string[]) => void): void {
+    void listener;
+  }
 }

@@ -1,0 +1,82 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RedisConnections } from './redis-connections';
+
+const CHANNEL_PREFIX = 'bus:';
+
+type Handler = (message: unknown) => void;
+
+/**
+ * Fire-and-forget messages between the instances sharing Redis (pub/sub), as
+ * JSON on `bus:<topic>`. A handler hears the other instances only: the sender
+ * has already acted locally. While Redis is away a publish is dropped (the
+ * state it would have changed heals by its own means); subscriptions are made
+ * again by ioredis when the connection returns. Without Redis nothing is sent.
+ */
+@Injectable()
+export class ClusterBus {
+  private readonly logger = new Logger(ClusterBus.name);
+  /** Tells this process's own messages apart (several processes may share an INSTANCE_ID). */
+  private readonly origin = randomUUID();
+  private readonly handlers = new Map<string, Handler[]>();
+  private publisher?: Redis;
+  private subscriber?: Redis;
+  private failing = false;
+
+  constructor(private readonly redis: RedisConnections) {}
+
+  get enabled(): boolean {
+    return this.redis.enabled;
+  }
+
+  publish(topic: string, message: unknown): void {
+    if (!this.enabled) return;
+    this.publisher ??= this.redis.dedicated('bus-publish', { offlineQueue: false });
+    this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify({ origin: this.origin, message })).then(
+      () => (this.failing = false),
+      (error: Error) => {
+        // Once per outage, not once per message.
+        if (!this.failing) this.logger.warn(`cluster messages are not sent while Redis is away: ${error.message}`);
+        this.failing = true;
+      },
+    );
+  }
+
+  subscribe(topic: string, handler: Handler): void {
+    if (!this.enabled) return;
+    const channel = CHANNEL_PREFIX + topic;
+    const existing = this.handlers.get(channel);
+    if (existing) {
+      existing.push(handler);
+      return;
+    }
+    this.handlers.set(channel, [handler]);
+    this.connectSubscriber()
+      .subscribe(channel)
+      .catch((error: Error) => this.logger.warn(`cannot subscribe to ${topic} yet: ${error.message}`));
+  }
+
+  private connectSubscriber(): Redis {
+    if (this.subscriber) return this.subscriber;
+    const subscriber = this.redis.dedicated('bus-subscribe');
+    subscriber.on('message', (channel: string, raw: string) => {
+      let envelope: { origin?: unknown; message?: unknown };
+      try {
+        envelope = JSON.parse(raw) as { origin?: unknown; message?: unknown };
+      } catch {
+        return;
+      }
+      if (envelope.origin === this.origin) return;
+      for (const handler of this.handlers.get(channel) ?? []) {
+        try {
+          handler(envelope.message);
+        } catch (error) {
+          this.logger.error({ err: error, channel }, 'cluster message handler failed');
+        }
+      }
+    });
+    this.subscriber = subscriber;
+    return subscriber;
+  }
+}
