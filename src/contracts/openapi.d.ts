@@ -796,6 +796,18 @@ export interface components {
             uptime_seconds: number;
             database_up: boolean;
         };
+        MetricsCurrentDto: {
+            /** @description This process (INSTANCE_ID, or host and pid) */
+            instance: string;
+            /** @description Unix seconds */
+            timestamp: number;
+            /** @description ISO 8601 */
+            collected_at: string;
+            audio_metrics: components["schemas"]["AudioMetricsDto"];
+            performance_metrics: components["schemas"]["PerformanceMetricsDto"];
+            network_metrics: components["schemas"]["NetworkMetricsDto"];
+            system_health: components["schemas"]["SystemHealthDto"];
+        };
         MetricsSnapshotDto: {
             /** @description Unix seconds */
             timestamp: number;
@@ -858,6 +870,8 @@ export interface components {
             active: boolean;
         };
         MetricsSummaryDto: {
+            /** @description This process (INSTANCE_ID, or host and pid) */
+            instance: string;
             timestamp: number;
             uptime_seconds: number;
             overall_health_score: number;
@@ -1363,7 +1377,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuccessEnvelope"] & {
-                        data: components["schemas"]["MetricsSnapshotDto"];
+                        data: components["schemas"]["MetricsCurrentDto"];
                     };
                 };
             };
