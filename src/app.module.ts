@@ -1,9 +1,10 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ClusterModule } from './common/cluster/cluster.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { EarlyRefusalMiddleware } from './common/http/early-refusal';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
@@ -28,7 +29,12 @@ export interface AppModuleOptions {
 }
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  /** The root module's middleware runs after the global modules' (request id and access log, HTTP metrics). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(EarlyRefusalMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,

@@ -1,4 +1,5 @@
 import { validateEnv } from './env.validation';
+import { parseTrustProxy } from './trust-proxy';
 
 describe('validateEnv', () => {
   it('applies the documented defaults', () => {
@@ -50,5 +51,19 @@ describe('validateEnv', () => {
       /ADMIN_PASSWORD: password must be at least 8 characters long.*ADMIN_PASSWORD: password must contain an uppercase letter/,
     );
     expect(validateEnv({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'R00t!passw0rd' }).ADMIN_PASSWORD).toBe('R00t!passw0rd');
+  });
+
+  it('reads TRUST_PROXY as Express would, trusting no proxy by default and refusing "true"', () => {
+    expect(parseTrustProxy(validateEnv({}).TRUST_PROXY)).toBe(false);
+    expect(parseTrustProxy('2')).toBe(2);
+    expect(parseTrustProxy('loopback, 10.0.0.0/8, 2001:db8::1')).toEqual(['loopback', '10.0.0.0/8', '2001:db8::1']);
+    for (const bad of ['true', 'everyone', '10.0.0.0/33', '300.1.1.1', '99']) {
+      expect(() => validateEnv({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
+
+  it('defaults CHANNELS_PER_USER to 50 and leaves SWAGGER_ENABLED unset (on outside production)', () => {
+    expect(validateEnv({})).toMatchObject({ CHANNELS_PER_USER: 50, SWAGGER_ENABLED: undefined });
+    expect(() => validateEnv({ CHANNELS_PER_USER: '0' })).toThrow(/CHANNELS_PER_USER/);
   });
 });

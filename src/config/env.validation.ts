@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PASSWORD_RULES } from '../common/validation/password-policy';
+import { parseTrustProxy } from './trust-proxy';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBooleanString, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 
@@ -41,6 +42,15 @@ export class EnvDto {
   @Min(1024)
   @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 100 * 1024;
+
+  /**
+   * The proxies whose X-Forwarded-For is believed (a hop count, or addresses, CIDR ranges and
+   * loopback/linklocal/uniquelocal, comma-separated). Unset: none, the client IP is the socket address.
+   */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
 
   /** Comma-separated allow-list of browser origins (HTTP, Socket.IO and /ws). */
   @IsString()
@@ -217,8 +227,18 @@ export class EnvDto {
   @Max(5000)
   SHUTDOWN_DRAIN_MS = 0;
 
+  /** /docs and /docs-json; unset: on, except with NODE_ENV=production. */
+  @Transform(blankToUndefined)
+  @IsOptional()
   @IsBooleanString()
-  SWAGGER_ENABLED = 'true';
+  SWAGGER_ENABLED?: string;
+
+  /** Channels one user may own (admins are exempt). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  CHANNELS_PER_USER = 50;
 
   /** How often voice sockets (/voice, /ws) are pinged to measure their round-trip time. */
   @Transform(toInt)
@@ -315,6 +335,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       problems.push('SERVICE_API_KEY: looks like a placeholder; use a random value');
     }
   }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (typeof trustProxy === 'string') problems.push(trustProxy);
   if (env.ADMIN_USERNAME && !env.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD: required when ADMIN_USERNAME is set');
   for (const { test, message } of env.ADMIN_PASSWORD ? PASSWORD_RULES : []) {
     if (!test(env.ADMIN_PASSWORD!)) problems.push(`ADMIN_PASSWORD: ${message}`);

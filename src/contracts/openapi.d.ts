@@ -577,7 +577,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Channels list */
+        /** `{success, data, pagination}`: the caller's own channels first, then the others they may see, each newest first. */
         get: operations["channelsList"];
         put?: never;
         /** Channels create */
@@ -796,6 +796,18 @@ export interface components {
             uptime_seconds: number;
             database_up: boolean;
         };
+        MetricsCurrentDto: {
+            /** @description This process (INSTANCE_ID, or host and pid) */
+            instance: string;
+            /** @description Unix seconds */
+            timestamp: number;
+            /** @description ISO 8601 */
+            collected_at: string;
+            audio_metrics: components["schemas"]["AudioMetricsDto"];
+            performance_metrics: components["schemas"]["PerformanceMetricsDto"];
+            network_metrics: components["schemas"]["NetworkMetricsDto"];
+            system_health: components["schemas"]["SystemHealthDto"];
+        };
         MetricsSnapshotDto: {
             /** @description Unix seconds */
             timestamp: number;
@@ -829,6 +841,7 @@ export interface components {
             performance: components["schemas"]["ComponentHealthDto"];
             memory: components["schemas"]["ComponentHealthDto"];
             audio: components["schemas"]["ComponentHealthDto"];
+            network: components["schemas"]["ComponentHealthDto"];
             database: components["schemas"]["ComponentHealthDto"];
         };
         MetricsHealthDto: {
@@ -857,6 +870,8 @@ export interface components {
             active: boolean;
         };
         MetricsSummaryDto: {
+            /** @description This process (INSTANCE_ID, or host and pid) */
+            instance: string;
             timestamp: number;
             uptime_seconds: number;
             overall_health_score: number;
@@ -936,7 +951,8 @@ export interface components {
             /** @example 3f0c9a52-6c1e-4b7e-9d55-2f0f7f3c1a10 */
             id: string;
             username: string;
-            email: string | null;
+            /** @description Only for the user themself, admins and the service; absent for anyone else. */
+            email?: string | null;
             display_name: string;
             score: number;
             is_active: boolean;
@@ -950,7 +966,7 @@ export interface components {
         };
         ScoreIncrementDto: {
             /**
-             * @description Integer added to the score (negative to subtract)
+             * @description Integer added to the score (negative to subtract); a result outside ±(2^53−1) is refused
              * @example 10
              */
             increment: number;
@@ -1032,8 +1048,24 @@ export interface components {
              */
             invitationCode?: string;
         };
+        OwnUserDto: {
+            /** @enum {string} */
+            role: "user" | "admin";
+            /** @example 3f0c9a52-6c1e-4b7e-9d55-2f0f7f3c1a10 */
+            id: string;
+            username: string;
+            /** @description Only for the user themself, admins and the service; absent for anyone else. */
+            email?: string | null;
+            display_name: string;
+            score: number;
+            is_active: boolean;
+            /** @description ISO 8601 */
+            created_at: string;
+            /** @description ISO 8601, or null before the first login */
+            last_login: string | null;
+        };
         UserEnvelopeDto: {
-            user: components["schemas"]["UserDto"];
+            user: components["schemas"]["OwnUserDto"];
         };
         LoginDto: {
             /** @example alice */
@@ -1048,7 +1080,7 @@ export interface components {
             tokenType: "Bearer";
             /** @description The session token, for the `INSAkari-Connect-Token` header */
             token: string;
-            user: components["schemas"]["UserDto"];
+            user: components["schemas"]["OwnUserDto"];
             /** @description JWT for `Authorization: Bearer` */
             accessToken: string;
             /** @description Single use: POST /auth/refresh answers a new one */
@@ -1077,7 +1109,7 @@ export interface components {
         VerifyResultDto: {
             /** @enum {boolean} */
             valid: true;
-            user: components["schemas"]["UserDto"];
+            user: components["schemas"]["OwnUserDto"];
             /** @description ISO 8601 */
             expiresAt: string;
         };
@@ -1150,6 +1182,15 @@ export interface components {
             /** @description ISO 8601 */
             created_at: string;
         };
+        ChannelPaginationDto: {
+            current_page: number;
+            total_pages: number;
+            total_items: number;
+            items_per_page: number;
+            has_next: boolean;
+            has_previous: boolean;
+        };
+        Object: Record<string, never>;
         CreateChannelDto: {
             /** @example General */
             name: string;
@@ -1336,7 +1377,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuccessEnvelope"] & {
-                        data: components["schemas"]["MetricsSnapshotDto"];
+                        data: components["schemas"]["MetricsCurrentDto"];
                     };
                 };
             };
@@ -4155,7 +4196,10 @@ export interface operations {
     };
     channelsList: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: components["schemas"]["Object"];
+                limit?: components["schemas"]["Object"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4170,7 +4214,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SuccessEnvelope"] & {
                         data: components["schemas"]["ChannelDto"][];
+                        pagination: components["schemas"]["ChannelPaginationDto"];
                     };
+                };
+            };
+            /** @description `INVALID_INPUT` (Invalid input) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description `UNAUTHORIZED` (Unauthorized); `TOKEN_EXPIRED` (Token expired) */

@@ -50,7 +50,8 @@ export type AckCallback<T extends object = Record<never, never>> = (response: Ac
 export interface User {
   id: string;
   username: string;
-  email: string | null;
+  /** Only for the user themself, admins and the service: absent for anyone else and in `user_created`. */
+  email?: string | null;
   display_name: string;
   score: number;
   role: 'user' | 'admin';

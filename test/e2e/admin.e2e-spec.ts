@@ -1,7 +1,7 @@
 import { loginAs, LoggedIn } from '../utils/auth';
+import { moveClockForward } from '../utils/clock';
 import { createTestApp, TestApp } from '../utils/create-test-app';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { eventually } from '../utils/eventually';
 
 describe('admin operations and server statistics', () => {
   let t: TestApp;
@@ -9,13 +9,15 @@ describe('admin operations and server statistics', () => {
   let user: LoggedIn;
 
   beforeAll(async () => {
-    t = await createTestApp({ METRICS_INTERVAL_MS: '200' });
+    // The shortest sessions the service allows, so one can run out during a test.
+    t = await createTestApp({ METRICS_INTERVAL_MS: '200', SESSION_TTL_S: '60' });
   });
   beforeEach(async () => {
     await t.clearDatabase();
     admin = await loginAs(t, { role: 'admin' });
     user = await loginAs(t);
   });
+  afterEach(() => jest.useRealTimers());
   afterAll(() => t.close());
 
   const adminRoutes = [
@@ -51,13 +53,15 @@ describe('admin operations and server statistics', () => {
     const sessions = t.connection.collection('sessions');
     const before = await sessions.countDocuments();
     expect(before).toBe(2);
-    // Expire the plain user's session; the admin's stays valid.
-    await sessions.updateOne({ user_id: user.user.id }, { $set: { expires_at: new Date(Date.now() - 1000) } });
+    // A minute later the plain user's session has run out; the admin signs in again.
+    moveClockForward(61_000);
+    admin = await loginAs(t, { role: 'admin' });
+    expect(await sessions.countDocuments()).toBe(3);
 
     const res = await t.http().post('/api/advanced/admin/cleanup').set(admin.headers).expect(200);
     expect(res.body).toEqual({
       success: true,
-      data: { operation: 'cleanup', counts: expect.objectContaining({ expired_sessions: 1, revoked_sessions: 0 }), duration_ms: expect.any(Number) },
+      data: { operation: 'cleanup', counts: expect.objectContaining({ expired_sessions: 2, revoked_sessions: 0 }), duration_ms: expect.any(Number) },
     });
     for (const value of Object.values(res.body.data.counts)) expect(typeof value).toBe('number');
     expect(await sessions.countDocuments()).toBe(1);
@@ -83,9 +87,11 @@ describe('admin operations and server statistics', () => {
   });
 
   it('reset clears the metrics history and alerts, never accounts or sessions', async () => {
-    await sleep(700);
-    const history = (await t.http().get('/api/metrics/history?limit=1000').expect(200)).body.data.count;
-    expect(history).toBeGreaterThanOrEqual(2);
+    const history = await eventually(async () => {
+      const count = (await t.http().get('/api/metrics/history?limit=1000').expect(200)).body.data.count as number;
+      expect(count).toBeGreaterThanOrEqual(2);
+      return count;
+    }, 5000);
     const users = await t.connection.collection('users').countDocuments();
 
     const res = await t.http().post('/api/advanced/admin/reset').set(admin.headers).send({ confirm: 'RESET' }).expect(200);

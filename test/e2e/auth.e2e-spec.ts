@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
-import { ADMIN_EVENTS } from '../../src/common/events/admin.events';
 import { AUTH_EVENTS, SessionRevokedEvent } from '../../src/modules/auth/auth.events';
 import { USER_EVENTS } from '../../src/modules/users/users.events';
 import { DEFAULT_PASSWORD, loginAs, registerUser, SERVICE_KEY_HEADERS } from '../utils/auth';
+import { moveClockForward } from '../utils/clock';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 import { eventually } from '../utils/eventually';
 
@@ -143,12 +143,13 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
     it('refuses an account without a password and a deactivated one', async () => {
       const passwordless = await t.http().post('/api/users').send({ username: 'nopass', display_name: 'No Pass' }).expect(201);
       await login({ username: 'nopass', password: DEFAULT_PASSWORD }).expect(403);
+      const admin = await loginAs(t, { role: 'admin' });
       const { user } = await registerUser(t);
-      await users().updateOne({ _id: user.id as never }, { $set: { is_active: false } });
+      await t.http().put(`/api/advanced/users/${user.id}`).set(admin.headers).send({ is_active: false }).expect(200);
       const res = await login({ username: user.username, password: DEFAULT_PASSWORD }).expect(403);
       expect(res.body.message).toBe('Account is deactivated');
       expect(passwordless.body.user.last_login).toBeNull();
-      expect(await sessions().countDocuments()).toBe(0);
+      expect(await sessions().countDocuments({ user_id: { $ne: admin.user.id } })).toBe(0);
     });
 
     it.each([
@@ -217,9 +218,14 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
 
     it('answers TOKEN_EXPIRED for an expired session token', async () => {
       const me = await loginAs(t);
-      await sessions().updateOne({}, { $set: { expires_at: new Date(Date.now() - 1000) } });
-      const res = await t.http().get('/users').set('INSAkari-Connect-Token', me.sessionToken).expect(401);
-      expect(res.body.error_code).toBe('TOKEN_EXPIRED');
+      // The session lives SESSION_TTL_S (30 days by default); a moment after that, for the service:
+      moveClockForward(30 * 86_400_000 + 1000);
+      try {
+        const res = await t.http().get('/users').set('INSAkari-Connect-Token', me.sessionToken).expect(401);
+        expect(res.body.error_code).toBe('TOKEN_EXPIRED');
+      } finally {
+        jest.useRealTimers();
+      }
     });
   });
 
@@ -263,11 +269,37 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
       expect(revoked).toHaveLength(1);
     });
 
-    it('lets exactly one of two parallel uses of a refresh token through and revokes the session', async () => {
+    it('gives two tabs refreshing at once the same new pair, and the session lives on', async () => {
       const me = await loginAs(t);
       const results = await Promise.all([1, 2].map(() => t.http().post('/auth/refresh').send({ refreshToken: me.refreshToken })));
-      expect(results.map((res) => res.status).sort()).toEqual([200, 401]);
-      expect(revoked).toHaveLength(1);
+      expect(results.map((res) => res.status)).toEqual([200, 200]);
+      expect(results[1].body).toEqual(results[0].body);
+      expect(results[0].body.refreshToken).not.toBe(me.refreshToken);
+      // A retry after a lost answer, a moment later, gets the same pair again.
+      const retry = await t.http().post('/auth/refresh').send({ refreshToken: me.refreshToken }).expect(200);
+      expect(retry.body).toEqual(results[0].body);
+
+      await t.http().get('/auth/user').set('Authorization', `Bearer ${results[0].body.accessToken}`).expect(200);
+      const next = await t.http().post('/auth/refresh').send({ refreshToken: results[1].body.refreshToken }).expect(200);
+      await t.http().get('/auth/user').set('Authorization', `Bearer ${next.body.accessToken}`).expect(200);
+      expect(revoked).toEqual([]);
+      expect(await sessions().findOne({ user_id: me.user.id })).toMatchObject({ revoked_at: null, refresh_generation: 2 });
+    });
+
+    it('still revokes the session when a spent refresh token comes back after the 10 s grace', async () => {
+      const me = await loginAs(t);
+      const rotated = await t.http().post('/auth/refresh').send({ refreshToken: me.refreshToken }).expect(200);
+      // Only the clock moves (timers stay real): 11 s later for the service.
+      moveClockForward(11_000);
+      try {
+        const reuse = await t.http().post('/auth/refresh').send({ refreshToken: me.refreshToken }).expect(401);
+        expect(reuse.body).toMatchObject({ error_code: 'UNAUTHORIZED', message: 'Refresh token reuse detected; session revoked' });
+      } finally {
+        jest.useRealTimers();
+      }
+      await t.http().post('/auth/refresh').send({ refreshToken: rotated.body.refreshToken }).expect(401);
+      await t.http().get('/auth/user').set('Authorization', `Bearer ${rotated.body.accessToken}`).expect(403);
+      expect(revoked).toEqual([{ sessionId: expect.any(String), userId: me.user.id }]);
     });
 
     it.each([[{ refreshToken: 'garbage' }], [{ refreshToken: `3b241101-e2bb-4255-8caf-4136c566a962.${'A'.repeat(43)}` }]])(
@@ -388,41 +420,38 @@ describe('auth (session tokens, JWT pair, /login alias)', () => {
     });
   });
 
-  describe('revocation from other modules', () => {
-    it('revokes every session of a deactivated user at once', async () => {
+  describe('revocation by an admin', () => {
+    it('revokes every session of a user an admin deactivates, before the admin gets the answer', async () => {
+      const admin = await loginAs(t, { role: 'admin' });
       const me = await loginAs(t);
       const again = await login({ username: me.user.username, password: me.password }).expect(200);
       await t.http().get('/users').set(me.headers).expect(200);
-      await users().updateOne({ _id: me.user.id as never }, { $set: { is_active: false } });
-      t.app.get(EventEmitter2).emit(USER_EVENTS.deactivated, { id: me.user.id });
+      await t.http().put(`/api/advanced/users/${me.user.id}`).set(admin.headers).send({ is_active: false }).expect(200);
       await t.http().get('/users').set(me.headers).expect(401);
       await t.http().get('/users').set('INSAkari-Connect-Token', again.body.token).expect(401);
-      await eventually(async () => expect(revoked.map((event) => event.userId)).toEqual([me.user.id, me.user.id]));
+      await t.http().post('/auth/refresh').send({ refreshToken: again.body.refreshToken }).expect(401);
+      expect(revoked.map((event) => event.userId)).toEqual([me.user.id, me.user.id]);
       expect(await sessions().countDocuments({ revoked_reason: 'user_deactivated' })).toBe(2);
-    });
-
-    it('removes expired sessions on the admin cleanup and reports the count', async () => {
-      await loginAs(t);
-      await loginAs(t);
-      await sessions().updateOne({}, { $set: { expires_at: new Date(Date.now() - 1000) } });
-      const counts = await t.app.get(EventEmitter2).emitAsync(ADMIN_EVENTS.cleanup);
-      expect(counts).toEqual(expect.arrayContaining([{ expired_sessions: 1, revoked_sessions: 0 }]));
-      expect(await sessions().countDocuments()).toBe(1);
+      expect((await login({ username: me.user.username, password: me.password }).expect(403)).body.message).toBe('Account is deactivated');
     });
   });
 
   it("never answers a password, a hash or another session's token", async () => {
     const a = await loginAs(t, { role: 'admin' });
     const b = await loginAs(t);
+    // Each answer must be the real one (a 401 body would contain no secret either).
     const bodies = [
-      (await t.http().get('/users').set(a.headers)).text,
-      (await t.http().get(`/users/${b.user.id}`).set(a.headers)).text,
-      (await t.http().get('/auth/user').set(a.headers)).text,
-      (await t.http().post('/auth/verify').set(a.headers)).text,
-      (await t.http().post('/auth/refresh').send({ refreshToken: a.refreshToken })).text,
-      (await t.http().post(`/users/${b.user.id}/score`).set(a.headers).send({ increment: 1 })).text,
-      (await t.http().get('/users/leaderboard').set(a.headers)).text,
+      (await t.http().get('/users').set(a.headers).expect(200)).text,
+      (await t.http().get(`/users/${b.user.id}`).set(a.headers).expect(200)).text,
+      (await t.http().get('/auth/user').set(a.headers).expect(200)).text,
+      (await t.http().post('/auth/verify').set(a.headers).expect(200)).text,
+      (await t.http().post('/auth/refresh').send({ refreshToken: a.refreshToken }).expect(200)).text,
+      (await t.http().post(`/users/${b.user.id}/score`).set(a.headers).send({ increment: 1 }).expect(200)).text,
+      (await t.http().get('/users/leaderboard').set(a.headers).expect(200)).text,
+      (await t.http().get(`/api/users/${b.user.id}`).set(a.headers).expect(200)).text,
+      (await t.http().get('/api/advanced/users').set(a.headers).expect(200)).text,
     ].join('\n');
+    expect(bodies).toContain(b.user.id);
     for (const secret of [a.password, b.password, b.sessionToken, b.accessToken, b.refreshToken, a.sessionToken, '$2b$', 'password_hash', 'token_hash']) {
       expect(bodies).not.toContain(secret);
     }

@@ -74,8 +74,9 @@ describe('channels and audio config', () => {
       const shared = await createChannel(t, alice.headers, { name: 'shared', is_private: true, member_ids: [bob.user.id] });
       const names = async (headers: { Authorization: string }) =>
         (await t.http().get('/api/channels').set(headers).expect(200)).body.data.map((channel: { name: string }) => channel.name);
-      expect(await names(alice.headers)).toEqual(['open', 'mine', 'shared']);
-      expect(await names(bob.headers)).toEqual(['open', 'shared']);
+      // Newest first (the caller's own ahead of the rest).
+      expect(await names(alice.headers)).toEqual(['shared', 'mine', 'open']);
+      expect(await names(bob.headers)).toEqual(['shared', 'open']);
       expect(await names(carol.headers)).toEqual(['open']);
 
       const got = await t.http().get(`/api/channels/${open.id}`).set(carol.headers).expect(200);
@@ -86,6 +87,85 @@ describe('channels and audio config', () => {
       await t.http().get(`/api/channels/${MISSING}`).set(carol.headers).expect(404);
       await t.http().get('/api/channels/not-a-uuid').set(carol.headers).expect(400);
       await t.http().get(`/api/channels/${mine.id}/audio/stats`).set(carol.headers).expect(404);
+    });
+  });
+
+  describe("GET /api/channels pages, newest first, with the caller's own channels never crowded out", () => {
+    it('answers {success, data, pagination}; the pages together hold every visible channel once', async () => {
+      const [crowd, me] = [await loginAs(t, { role: 'admin' }), await loginAs(t)];
+      const crowded: string[] = [];
+      for (let i = 0; i < 60; i++) crowded.push((await createChannel(t, crowd.headers, { name: `crowd-${i}` })).id);
+      const hidden = await createChannel(t, crowd.headers, { name: 'crowd-private', is_private: true });
+      const mineOld = await createChannel(t, me.headers, { name: 'mine-old' });
+      const minePrivate = await createChannel(t, me.headers, { name: 'mine-private', is_private: true });
+
+      const first = await t.http().get('/api/channels').set(me.headers).expect(200);
+      expect(first.body.pagination).toEqual({ current_page: 1, total_pages: 2, total_items: 62, items_per_page: 50, has_next: true, has_previous: false });
+      const firstIds = first.body.data.map((channel: { id: string }) => channel.id);
+      expect(firstIds.slice(0, 3)).toEqual([minePrivate.id, mineOld.id, crowded[59]]);
+      expect(firstIds).toHaveLength(50);
+
+      const second = await t.http().get('/api/channels?page=2').set(me.headers).expect(200);
+      expect(second.body.pagination).toMatchObject({ current_page: 2, total_pages: 2, has_next: false, has_previous: true });
+      const secondIds = second.body.data.map((channel: { id: string }) => channel.id);
+      expect(secondIds).toEqual(crowded.slice(0, 12).reverse());
+      expect(new Set([...firstIds, ...secondIds]).size).toBe(62);
+      expect([...firstIds, ...secondIds]).not.toContain(hidden.id);
+
+      const small = await t.http().get('/api/channels?page=3&limit=2').set(me.headers).expect(200);
+      expect(small.body.data.map((channel: { id: string }) => channel.id)).toEqual([crowded[57], crowded[56]]);
+      expect(small.body.pagination).toEqual({ current_page: 3, total_pages: 31, total_items: 62, items_per_page: 2, has_next: true, has_previous: true });
+      expect((await t.http().get('/api/channels?page=99').set(me.headers).expect(200)).body.data).toEqual([]);
+    });
+
+    it.each(['limit=101', 'limit=0', 'page=0', 'page=abc', 'limit=1.5', 'extra=1'])('refuses ?%s with 400', async (query) => {
+      const me = await loginAs(t);
+      const res = await t.http().get(`/api/channels?${query}`).set(me.headers).expect(400);
+      expect(res.body.error_code).toBe('INVALID_INPUT');
+    });
+  });
+
+  describe('CHANNELS_PER_USER', () => {
+    let limited: TestApp;
+
+    beforeAll(async () => {
+      limited = await createTestApp({ CHANNELS_PER_USER: '3' });
+    });
+    afterAll(async () => {
+      await limited.clearDatabase();
+      await limited.close();
+    });
+
+    it('refuses a fourth channel with 403 naming the quota; deleting one frees a place; admins are exempt', async () => {
+      const [owner, admin] = [await loginAs(limited), await loginAs(limited, { role: 'admin' })];
+      const made = [];
+      for (let i = 0; i < 3; i++) made.push(await createChannel(limited, owner.headers, { name: `c${i}` }));
+      const refused = await limited.http().post('/api/channels').set(owner.headers).send({ name: 'c3' }).expect(403);
+      expect(refused.body).toMatchObject({
+        error_code: 'PERMISSION_DENIED',
+        message: 'Channel quota reached: at most 3 channels per user (CHANNELS_PER_USER)',
+      });
+      expect(await limited.connection.collection('channels').countDocuments({ owner_id: owner.user.id })).toBe(3);
+
+      await limited.http().delete(`/api/channels/${made[0].id}`).set(owner.headers).expect(200);
+      await createChannel(limited, owner.headers, { name: 'again' });
+      for (let i = 0; i < 5; i++) await createChannel(limited, admin.headers, { name: `admin-${i}` });
+    });
+
+    it('keeps to the quota when many creations race', async () => {
+      const owner = await loginAs(limited);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          limited
+            .http()
+            .post('/api/channels')
+            .set(owner.headers)
+            .send({ name: `race-${i}` }),
+        ),
+      );
+      expect(results.filter((res) => res.status === 201)).toHaveLength(3);
+      expect(results.filter((res) => res.status === 403)).toHaveLength(9);
+      expect(await limited.connection.collection('channels').countDocuments({ owner_id: owner.user.id })).toBe(3);
     });
   });
 

@@ -87,8 +87,35 @@ describe('error format and hostile input', () => {
     expect(refused.body).toMatchObject({ error_code: 'PERMISSION_DENIED', message: 'Origin not allowed by CORS' });
   });
 
-  it('never leaks internals in an error body', async () => {
+  it('never leaks internals in an error body, a 500 included', async () => {
     const res = await t.http().get('/users/%E0%A4%A').expect(400);
     expect(JSON.stringify(res.body)).not.toMatch(/at .+\.(js|ts):\d+/);
+
+    // A damaged record (no created_at) makes the presenter throw a TypeError: an unexpected failure.
+    await t.http().post('/users').send({ username: 'viewer', password: 'Sup3r!secret' }).expect(201);
+    const login = await t.http().post('/auth/login').send({ username: 'viewer', password: 'Sup3r!secret' }).expect(200);
+    const id = '0b7a4c52-3b7e-4a55-9d55-5a2f0d1e9c11';
+    await t.connection.collection('users').insertOne({
+      _id: id as never,
+      username: 'damaged',
+      username_key: 'damaged',
+      email: null,
+      email_key: `~${id}`,
+      display_name: 'damaged',
+      role: 'user',
+      is_active: true,
+    });
+    const failed = await t.http().get(`/users/${id}`).set('Authorization', `Bearer ${login.body.accessToken}`).expect(500);
+    expect(failed.body).toEqual({
+      success: false,
+      statusCode: 500,
+      error_code: 'INTERNAL_ERROR',
+      message: 'Internal server error',
+      error: 'Internal server error',
+      timestamp: expect.any(Number),
+      path: `/users/${id}`,
+      request_id: failed.headers['x-request-id'],
+    });
+    expect(failed.text).not.toMatch(/TypeError|toISOString|\.ts:|\.js:|node_modules/);
   });
 });

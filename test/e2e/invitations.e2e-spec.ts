@@ -1,6 +1,5 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { ADMIN_EVENTS } from '../../src/common/events/admin.events';
-import { DEFAULT_PASSWORD, LoggedIn, SERVICE_KEY_HEADERS } from '../utils/auth';
+import { BOOTSTRAP_ADMIN, DEFAULT_PASSWORD, LoggedIn, loginAs, SERVICE_KEY_HEADERS } from '../utils/auth';
+import { moveClockForward } from '../utils/clock';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
@@ -15,8 +14,10 @@ describe('invitations and invite-only registration', () => {
   });
   beforeEach(async () => {
     await t.clearDatabase();
-    admin = await loginAsAdmin();
+    // The bootstrap admin: the one account invite mode lets exist without an invitation.
+    admin = await loginAs(t, { role: 'admin' });
   });
+  afterEach(() => jest.useRealTimers());
   afterAll(() => t.close());
 
   const invitations = () => t.connection.collection('invitations');
@@ -27,36 +28,6 @@ describe('invitations and invite-only registration', () => {
       .http()
       .post('/auth/signup')
       .send({ username, email: `${username}@example.com`, password: DEFAULT_PASSWORD, invitationCode });
-
-  /** In invite mode the helper's open registration is closed: seed the admin through an invitation made in the database. */
-  async function loginAsAdmin(): Promise<LoggedIn> {
-    const now = Date.now();
-    await invitations().insertOne({
-      _id: 'bootstrap' as never,
-      code: 'B00T-STRP-0000-0000',
-      note: null,
-      created_by: null,
-      created_at: new Date(now),
-      expires_at: new Date(now + 3_600_000),
-      max_uses: 1,
-      uses: 0,
-      remaining_uses: 1,
-      used_by: [],
-      revoked_at: null,
-    });
-    await t.http().post('/users').send({ username: 'root', password: DEFAULT_PASSWORD, invitationCode: 'B00T-STRP-0000-0000' }).expect(201);
-    await users().updateOne({ username: 'root' }, { $set: { role: 'admin' } });
-    await invitations().deleteOne({ _id: 'bootstrap' as never });
-    const res = await t.http().post('/auth/login').send({ username: 'root', password: DEFAULT_PASSWORD }).expect(200);
-    return {
-      user: res.body.user,
-      password: DEFAULT_PASSWORD,
-      accessToken: res.body.accessToken,
-      sessionToken: res.body.token,
-      refreshToken: res.body.refreshToken,
-      headers: { Authorization: `Bearer ${res.body.accessToken}` },
-    };
-  }
 
   it('generates an invitation with defaults and answers the seed shape', async () => {
     const before = Date.now();
@@ -136,7 +107,7 @@ describe('invitations and invite-only registration', () => {
       )
         .map((user) => user.username)
         .sort(),
-    ).toEqual(['root', 'viaapi', 'viasignup', 'viausers']);
+    ).toEqual([BOOTSTRAP_ADMIN.username, 'viaapi', 'viasignup', 'viausers']);
   });
 
   it('gives exactly one account for 10 parallel signups with a 1-use code', async () => {
@@ -153,15 +124,17 @@ describe('invitations and invite-only registration', () => {
 
   it('gives the use back when the account cannot be created', async () => {
     const code = (await generate().expect(201)).body.invitation.code;
-    const res = await signup('root', code).expect(409);
+    const res = await signup(BOOTSTRAP_ADMIN.username, code).expect(409);
     expect(res.body.error_code).toBe('USERNAME_TAKEN');
     expect(await invitations().findOne({ code })).toMatchObject({ uses: 0, remaining_uses: 1, used_by: [] });
     await signup('second', code).expect(201);
   });
 
   it('refuses an expired or a revoked code, and lists by derived status', async () => {
-    const expired = (await generate({ note: 'old' }).expect(201)).body.invitation.code;
-    await invitations().updateOne({ code: expired }, { $set: { expires_at: new Date(Date.now() - 1000) } });
+    const expired = (await generate({ note: 'old', expiresInHours: 1 }).expect(201)).body.invitation.code;
+    // Two hours pass for the service (only its clock: timers and sockets stay real).
+    moveClockForward(2 * 3_600_000);
+    admin = await loginAs(t, { role: 'admin' }); // the earlier access token has expired meanwhile
     const revokedCode = (await generate({ note: 'revoked' }).expect(201)).body.invitation.code;
     const revoke = await t.http().delete(`/admin/invitations/${revokedCode}`).set(admin.headers).expect(200);
     expect(revoke.body).toEqual({ message: 'Invitation revoked', invitation: expect.objectContaining({ code: revokedCode, status: 'revoked' }) });
@@ -194,8 +167,46 @@ describe('invitations and invite-only registration', () => {
     await t.http().get('/admin/invitations?status=bogus').set(admin.headers).expect(400);
     await t.http().delete('/admin/invitations/ZZZZ-ZZZZ-ZZZZ-ZZZZ').set(admin.headers).expect(404);
 
-    const counts = await t.app.get(EventEmitter2).emitAsync(ADMIN_EVENTS.cleanup);
-    expect(counts).toEqual(expect.arrayContaining([{ expired_invitations: 1 }]));
+    const cleanup = await t.http().post('/api/advanced/admin/cleanup').set(admin.headers).expect(200);
+    expect(cleanup.body.data.counts).toMatchObject({ expired_invitations: 1 });
     expect(await invitations().countDocuments({ code: expired })).toBe(0);
+    expect(await invitations().countDocuments()).toBe(3);
+  });
+
+  it('in open registration, checks and consumes a code that is given, recording who joined', async () => {
+    const open = await createTestApp({ REGISTRATION_MODE: 'open' });
+    try {
+      const root = await loginAs(open, { role: 'admin' });
+      const code = (await open.http().post('/admin/invitations/generate').set(root.headers).send({ maxUses: 1 }).expect(201)).body.invitation.code;
+      const refused = await open
+        .http()
+        .post('/auth/signup')
+        .send({ username: 'guessed', email: 'g@example.com', password: DEFAULT_PASSWORD, invitationCode: 'AAAA-BBBB-CCCC-DDDD' });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error_code).toBe('INVITATION_INVALID');
+      await open
+        .http()
+        .post('/auth/signup')
+        .send({ username: 'invited', email: 'i@example.com', password: DEFAULT_PASSWORD, invitationCode: code })
+        .expect(201);
+      const listed = (await open.http().get('/admin/invitations').set(root.headers).expect(200)).body.invitations;
+      expect(listed).toEqual([expect.objectContaining({ code, uses: 1, used_by: ['invited'], status: 'used', created_by: root.user.id })]);
+      // Spent: a second account cannot come in on it, even though no code is needed at all.
+      expect((await open.http().post('/users').send({ username: 'late', password: DEFAULT_PASSWORD, invitationCode: code })).status).toBe(403);
+      await open.http().post('/users').send({ username: 'nocode', password: DEFAULT_PASSWORD }).expect(201);
+      expect(
+        (
+          await open.connection
+            .collection('users')
+            .find({}, { projection: { username: 1 } })
+            .toArray()
+        )
+          .map((user) => user.username)
+          .sort(),
+      ).toEqual([BOOTSTRAP_ADMIN.username, 'invited', 'nocode'].sort());
+    } finally {
+      await open.clearDatabase();
+      await open.close();
+    }
   });
 });

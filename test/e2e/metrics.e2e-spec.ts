@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import parsePrometheusTextFormat, { PrometheusFamily } from 'parse-prometheus-text-format';
-import { MetricsRecorder } from '../../src/modules/metrics/metrics-recorder.service';
 import { loginAs } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
+import { closeAll, connectAs, emitWithAck, waitFor } from '../utils/sockets';
 import { createChannel } from '../utils/voice';
 
 const INTERVAL_MS = 200;
@@ -29,6 +29,10 @@ function blockEventLoop(ms: number): void {
 
 const num = expect.any(Number);
 const numOrNull = (value: unknown) => value === null || typeof value === 'number';
+/** Asymmetric matcher: a number, or null for a figure without data. */
+const numberOrNull = { asymmetricMatch: numOrNull, toAsymmetricMatcher: () => 'number or null' };
+/** The audio config's default latency_target_ms. */
+const LATENCY_TARGET_MS = 50;
 
 describe('metrics API', () => {
   let t: TestApp;
@@ -62,7 +66,7 @@ describe('metrics API', () => {
           memory_usage_mb: num,
           thread_pool_utilization: num,
           heap_used_mb: num,
-          event_loop_delay_ms: res.body.data.performance_metrics.event_loop_delay_ms,
+          event_loop_delay_ms: numberOrNull,
         },
         network_metrics: {
           packets_received_per_second: 0,
@@ -105,14 +109,40 @@ describe('metrics API', () => {
     expect(Date.parse(limited.samples[1].collected_at)).toBeGreaterThanOrEqual(times[times.length - 1]);
   });
 
-  it('history ring holds at most METRICS_RETENTION_S of samples', async () => {
-    const res = await t.http().get('/api/metrics/history?limit=10000&period=100000').expect(200);
-    expect(res.body.data.period_seconds).toBe(10);
-    expect(res.body.data.count).toBeLessThanOrEqual((10 * 1000) / INTERVAL_MS);
-  });
+  it('history ring holds at most METRICS_RETENTION_S of samples, however long the app runs', async () => {
+    // 10 s at 100 ms is a ring of 100 samples; the app must live longer than that for the bound to show.
+    const short = await createTestApp({ METRICS_INTERVAL_MS: '100', METRICS_RETENTION_S: '10' });
+    try {
+      const admin = await loginAs(short, { role: 'admin' });
+      const history = async () => (await short.http().get('/api/metrics/history?limit=10000&period=100000').expect(200)).body.data;
+      const first = await eventually(async () => {
+        const data = await history();
+        return data.count > 0 ? Date.parse(data.samples[0].collected_at) : undefined;
+      });
+      // Past the retention: the app's first sample is no longer served, more than 100 were taken.
+      const aged = await eventually(async () => {
+        const data = await history();
+        return Date.parse(data.samples[0].collected_at) > first + 1000 ? data : undefined;
+      }, 30_000);
+      expect(aged.period_seconds).toBe(10);
+      expect(Date.parse(aged.samples[aged.count - 1].collected_at) - Date.parse(aged.samples[0].collected_at)).toBeLessThanOrEqual(10_000);
+      // What the ring holds (reset reports it) is bounded, though more than 100 samples were taken.
+      const reset = await short.http().post('/api/advanced/admin/reset').set(admin.headers).send({ confirm: 'RESET' }).expect(200);
+      expect(reset.body.data.counts.metrics_samples).toBeGreaterThanOrEqual(90);
+      expect(reset.body.data.counts.metrics_samples).toBeLessThanOrEqual(100);
+    } finally {
+      await short.clearDatabase();
+      await short.close();
+    }
+  }, 60_000);
 
   it('GET /api/metrics/health scores each component and overall', async () => {
-    const res = await t.http().get('/api/metrics/health').expect(200);
+    // The network score needs HTTP answers inside a sampling interval: wait for a sample that saw some.
+    const res = await eventually(async () => {
+      await t.http().get('/api/metrics/summary').expect(200);
+      const health = await t.http().get('/api/metrics/health').expect(200);
+      return health.body.data.components.network?.score !== null && health.body.data.components.network !== undefined ? health : undefined;
+    });
     const data = res.body.data;
     expect(res.body.success).toBe(true);
     expect(data).toEqual({
@@ -133,13 +163,20 @@ describe('metrics API', () => {
           score: null,
           status: null,
           metrics: { average_latency_ms: null, packet_loss_rate: null, audio_quality_score: null },
-          thresholds: { average_latency_ms: data.components.audio.thresholds.average_latency_ms, packet_loss_rate: 0.05 },
+          thresholds: { average_latency_ms: LATENCY_TARGET_MS, packet_loss_rate: 0.05 },
+        },
+        network: {
+          score: expect.any(Number),
+          status: expect.any(String),
+          metrics: { http_error_rate: expect.any(Number), socket_latency_ms: null, connection_count: 0 },
+          thresholds: { http_error_rate: 0.05, socket_latency_ms: LATENCY_TARGET_MS },
         },
         database: { score: 1, status: 'healthy', metrics: { reachable: true }, thresholds: {} },
       },
     });
-    expect(numOrNull(data.components.audio.thresholds.average_latency_ms)).toBe(true);
-    const scores = [data.components.performance.score, data.components.memory.score, 1];
+    // This suite's requests all succeed: no server errors, full network score.
+    expect(data.components.network).toMatchObject({ score: 1, status: 'healthy', metrics: { http_error_rate: 0 } });
+    const scores = [data.components.performance.score, data.components.memory.score, 1, 1];
     expect(data.overall_health_score).toBeCloseTo(Math.min(...scores), 2);
   });
 
@@ -208,7 +245,9 @@ describe('metrics API', () => {
       const res = await t.http().get('/api/metrics/alerts?component=performance').expect(200);
       return res.body.data.find((a: { rule: string }) => a.rule === 'event_loop_delay');
     });
-    expect(raised).toEqual({
+    // On a loaded machine the next sample may already have resolved it: its state is checked below.
+    const { active: _active, resolved_at: _resolvedAt, ...alert } = raised;
+    expect(alert).toEqual({
       id: expect.any(String),
       rule: 'event_loop_delay',
       component: 'performance',
@@ -217,8 +256,6 @@ describe('metrics API', () => {
       value: expect.any(Number),
       threshold: 150,
       raised_at: expect.any(String),
-      resolved_at: null,
-      active: true,
     });
     expect(raised.value).toBeGreaterThan(150);
 
@@ -229,11 +266,13 @@ describe('metrics API', () => {
     expect(resolved).toMatchObject({ active: false, raised_at: raised.raised_at });
     expect(Date.parse(resolved.resolved_at)).toBeGreaterThan(Date.parse(raised.raised_at));
     const active = (await t.http().get('/api/metrics/alerts?active=true').expect(200)).body.data;
-    expect(active.find((a: { rule: string }) => a.rule === 'event_loop_delay')).toBeUndefined();
+    // (A loaded machine may raise a new delay alert meanwhile: this one, though, is resolved.)
+    expect(active.find((a: { id: string }) => a.id === raised.id)).toBeUndefined();
 
     // Filters: warning is a minimum level; critical excludes it.
     expect((await t.http().get('/api/metrics/alerts?severity=warning').expect(200)).body.data.map((a: { id: string }) => a.id)).toContain(raised.id);
-    expect((await t.http().get('/api/metrics/alerts?severity=critical').expect(200)).body.data).toEqual([]);
+    // (The stalled loop may also have timed out a database ping: a critical alert of its own, not this one.)
+    expect((await t.http().get('/api/metrics/alerts?severity=critical').expect(200)).body.data.map((a: { id: string }) => a.id)).not.toContain(raised.id);
     expect((await t.http().get('/api/metrics/alerts?component=audio').expect(200)).body.data).toEqual([]);
   });
 });
@@ -294,34 +333,44 @@ describe('GET /metrics (Prometheus)', () => {
     expect(Number(countLine?.split(' ').pop())).toBe(before + 2);
   });
 
-  it('socket and audio counters reflect what the recorder receives, with bounded labels', async () => {
-    const recorder = t.app.get(MetricsRecorder);
+  it('socket and audio counters move with real connections and audio, with bounded labels', async () => {
+    const [alice, bob, carol] = [await loginAs(t), await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers);
     const before = await scrape();
-    recorder.socketOpened('/voice');
-    recorder.socketOpened('/voice');
-    recorder.socketClosed('/voice');
-    recorder.socketEvent('/voice', 'AudioData');
-    recorder.audioPacketRelayed(200, 3, 150);
-    // Hostile clients cannot mint unbounded event labels.
-    for (let i = 0; i < 100; i++) recorder.socketEvent('/', `junk-${i}`);
+    const [a, b, c] = [
+      await connectAs(t.url, alice.accessToken, '/voice'),
+      await connectAs(t.url, bob.accessToken, '/voice'),
+      await connectAs(t.url, carol.accessToken, '/voice'),
+    ];
+    const root = await connectAs(t.url, alice.accessToken);
+    try {
+      for (const socket of [a, b, c]) expect(await emitWithAck(socket, 'JoinChannel', { channel_id: channel.id })).toMatchObject({ ok: true });
+      const heard = [waitFor(b, 'AudioData'), waitFor(c, 'AudioData')];
+      a.emit('AudioData', { channel_id: channel.id, data: Buffer.alloc(200, 7), seq: 0 });
+      await Promise.all(heard);
+      c.close();
+      // Hostile clients cannot mint event labels: names without a handler are never counted by name.
+      // (20: under the per-connection budget for control events, so the next event is still served.)
+      for (let i = 0; i < 20; i++) root.emit(`junk-${i}`, {});
+      expect(await emitWithAck(root, 'register', alice.user.id)).toMatchObject({ ok: true });
 
-    const after = await scrape();
-    expect(counter(after, 'realtime_sockets_open', { namespace: '/voice' }) - counter(before, 'realtime_sockets_open', { namespace: '/voice' })).toBe(1);
-    expect(
-      counter(after, 'realtime_socket_connections_total', { namespace: '/voice' }) -
-        counter(before, 'realtime_socket_connections_total', { namespace: '/voice' }),
-    ).toBe(2);
-    expect(counter(after, 'realtime_socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(
-      counter(before, 'realtime_socket_events_total', { namespace: '/voice', event: 'AudioData' }) + 1,
-    );
-    expect(counter(after, 'realtime_audio_packets_total', { direction: 'in' }) - counter(before, 'realtime_audio_packets_total', { direction: 'in' })).toBe(1);
-    expect(counter(after, 'realtime_audio_packets_total', { direction: 'out' }) - counter(before, 'realtime_audio_packets_total', { direction: 'out' })).toBe(
-      3,
-    );
-    expect(counter(after, 'realtime_audio_bytes_total', { direction: 'out' }) - counter(before, 'realtime_audio_bytes_total', { direction: 'out' })).toBe(600);
-    const events = family(after, 'realtime_socket_events_total').metrics.filter((m) => m.labels?.namespace === '/');
-    expect(events.length).toBeLessThanOrEqual(64);
-    expect(events.find((m) => m.labels?.event === '_other')).toBeDefined();
+      const after = await eventually(async () => {
+        const scraped = await scrape();
+        const open = counter(scraped, 'realtime_sockets_open', { namespace: '/voice' }) - counter(before, 'realtime_sockets_open', { namespace: '/voice' });
+        return open === 2 ? scraped : undefined;
+      });
+      const delta = (name: string, labels: Record<string, string>) => counter(after, name, labels) - counter(before, name, labels);
+      expect(delta('realtime_socket_connections_total', { namespace: '/voice' })).toBe(3);
+      expect(delta('realtime_socket_events_total', { namespace: '/voice', event: 'AudioData' })).toBe(1);
+      expect(delta('realtime_socket_events_total', { namespace: '/voice', event: 'JoinChannel' })).toBe(3);
+      expect(delta('realtime_audio_packets_total', { direction: 'in' })).toBe(1);
+      expect(delta('realtime_audio_packets_total', { direction: 'out' })).toBe(2);
+      expect(delta('realtime_audio_bytes_total', { direction: 'out' })).toBe(400);
+      expect(delta('realtime_socket_events_total', { namespace: '/', event: 'register' })).toBe(1);
+      expect(family(after, 'realtime_socket_events_total').metrics.some((m) => m.labels?.event?.startsWith('junk-'))).toBe(false);
+    } finally {
+      closeAll(a, b, c, root);
+    }
   });
 });
 
@@ -376,6 +425,36 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     await t.http().get('/metrics').set('Authorization', token).expect(401);
     const ok = await t.http().get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
     expect(parsePrometheusTextFormat(ok.text).length).toBeGreaterThan(10);
+  });
+});
+
+describe('GET /api/metrics/current is live', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // No timer tick during the test: only the first read takes a stored sample.
+    t = await createTestApp({ METRICS_INTERVAL_MS: '600000' });
+  });
+  afterAll(async () => {
+    await t.clearDatabase();
+    await t.close();
+  });
+
+  it('counts a socket opened a moment ago, and forgets it once closed', async () => {
+    const current = async () => (await t.http().get('/api/metrics/current').expect(200)).body.data;
+    const first = await current();
+    expect(first.network_metrics.connection_count).toBe(0);
+    const alice = await loginAs(t);
+    const [root, voiceSocket] = [await connectAs(t.url, alice.accessToken), await connectAs(t.url, alice.accessToken, '/voice')];
+    try {
+      const now = await current();
+      expect(now.network_metrics.connection_count).toBe(2);
+      expect(now.timestamp).toBeGreaterThanOrEqual(first.timestamp);
+      expect(Math.abs(now.system_health.uptime_seconds - process.uptime())).toBeLessThan(2);
+    } finally {
+      closeAll(root, voiceSocket);
+    }
+    await eventually(async () => ((await current()).network_metrics.connection_count === 0 ? true : undefined));
   });
 });
 

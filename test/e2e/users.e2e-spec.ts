@@ -99,12 +99,13 @@ describe('users (/users and /api/users routes)', () => {
   });
 
   describe('reading users', () => {
-    it('lists users oldest first and gets one by id', async () => {
-      const viewer = await loginAs(t, { username: 'viewer' });
-      const a = (await create({ username: 'ann', password: PASSWORD }).expect(201)).body;
-      const b = (await create({ username: 'ben', password: PASSWORD }).expect(201)).body;
+    it('lists users oldest first and gets one by id; others are shown without email', async () => {
+      const viewer = await loginAs(t, { username: 'viewer', email: 'viewer@example.com' });
+      const { email: _a, ...a } = (await create({ username: 'ann', password: PASSWORD, email: 'ann@example.com' }).expect(201)).body;
+      const { email: _b, ...b } = (await create({ username: 'ben', password: PASSWORD }).expect(201)).body;
       expect((await t.http().get('/users').set(viewer.headers).expect(200)).body).toEqual([viewer.user, a, b]);
       expect((await t.http().get(`/users/${b.id}`).set(viewer.headers).expect(200)).body).toEqual(b);
+      expect(viewer.user.email).toBe('viewer@example.com');
     });
 
     it('accepts the session token header as well as the bearer JWT', async () => {
@@ -234,7 +235,8 @@ describe('users (/users and /api/users routes)', () => {
 
       const viewer = await loginAs(t);
       const got = await t.http().get(`/api/users/${res.body.user.id}`).set(viewer.headers).expect(200);
-      expect(got.body).toEqual({ success: true, user: res.body.user, data: res.body.user });
+      const { email: _hidden, ...profile } = res.body.user;
+      expect(got.body).toEqual({ success: true, user: profile, data: profile });
     });
 
     it('requires display_name and checks a given password against the policy', async () => {

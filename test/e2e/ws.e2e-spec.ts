@@ -191,7 +191,8 @@ describe('plain WebSocket /ws', () => {
     const user = await loginAs(t);
     const client = await ws(user);
     const created = await t.http().post('/users').send({ username: 'newcomer', password: 'Sup3r!secret' }).expect(201);
-    expect(await client.next('user_created')).toEqual({ type: 'user_created', user: created.body });
+    const { email: _hidden, ...profile } = created.body;
+    expect(await client.next('user_created')).toEqual({ type: 'user_created', user: profile });
     await t.http().post(`/users/${created.body.id}/score`).set({ 'X-API-Key': process.env.SERVICE_API_KEY }).send({ increment: 5 }).expect(200);
     expect(await client.next('UPDATE_SCORE')).toEqual({ type: 'UPDATE_SCORE', id: created.body.id, username: 'newcomer', score: 5, increment: 5 });
     await t.http().post('/auth/logout').set(user.headers).expect(200);

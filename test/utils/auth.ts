@@ -1,3 +1,4 @@
+import { AdminBootstrapService } from '../../src/modules/users/admin-bootstrap.service';
 import type { PublicUser } from '../../src/modules/users/user.presenter';
 import type { TestApp } from './create-test-app';
 
@@ -44,17 +45,37 @@ export async function registerUser(t: HttpTarget, overrides: UserOverrides = {})
   return { user: res.body as PublicUser, password };
 }
 
+/** The bootstrap admin of a test app (what ADMIN_USERNAME / ADMIN_PASSWORD create at startup). */
+export const BOOTSTRAP_ADMIN = { username: `root${process.env.JEST_WORKER_ID ?? '1'}`, password: 'R00t!e2e-passw0rd' };
+
 /**
- * Registers a user (an admin when `role: 'admin'`: the role is set in the users
- * collection before logging in) and logs in through `POST /auth/login`.
+ * Registers a user through `POST /users` and logs in through `POST /auth/login`.
+ * `role: 'admin'` gives the bootstrap admin (created by the same code as at startup when no admin
+ * exists); with other fields too, a new user promoted by that admin through `PUT /api/advanced/users/:id`.
  */
 export async function loginAs(t: HttpTarget, overrides: UserOverrides & { role?: 'user' | 'admin' } = {}): Promise<LoggedIn> {
   const { role, ...fields } = overrides;
-  const { user, password } = await registerUser(t, fields);
-  if (role === 'admin') {
-    await t.connection.collection('users').updateOne({ _id: user.id as never }, { $set: { role: 'admin' } });
+  if (role !== 'admin') {
+    const { user, password } = await registerUser(t, fields);
+    return logIn(t, user.username, password);
   }
-  const res = await t.http().post('/auth/login').send({ username: user.username, password });
+  if (!('app' in t)) {
+    // An instance in another process (the cluster tests): no bootstrap service to call here.
+    const { user, password } = await registerUser(t, fields);
+    await t.connection.collection('users').updateOne({ _id: user.id as never }, { $set: { role: 'admin' } });
+    return logIn(t, user.username, password);
+  }
+  await (t as TestApp).app.get(AdminBootstrapService).ensureAdmin(BOOTSTRAP_ADMIN.username, BOOTSTRAP_ADMIN.password);
+  const root = await logIn(t, BOOTSTRAP_ADMIN.username, BOOTSTRAP_ADMIN.password);
+  if (Object.keys(fields).length === 0) return root;
+  const { user, password } = await registerUser(t, fields);
+  const promoted = await t.http().put(`/api/advanced/users/${user.id}`).set(root.headers).send({ role: 'admin' });
+  if (promoted.status !== 200) throw new Error(`loginAs: promotion ${promoted.status} ${JSON.stringify(promoted.body)}`);
+  return logIn(t, user.username, password);
+}
+
+async function logIn(t: HttpTarget, username: string, password: string): Promise<LoggedIn> {
+  const res = await t.http().post('/auth/login').send({ username, password });
   if (res.status !== 200) throw new Error(`loginAs: ${res.status} ${JSON.stringify(res.body)}`);
   return {
     user: res.body.user as PublicUser,

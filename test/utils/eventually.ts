@@ -1,5 +1,5 @@
-/** Retries an assertion until it holds or `timeoutMs` passes (work that follows a response, such as event listeners). */
-export async function eventually(assertion: () => Promise<void> | void, timeoutMs = 2000): Promise<void> {
+/** Retries an assertion until it holds or `timeoutMs` passes (work that follows a response, such as event listeners); resolves with its result. */
+export async function eventually<T>(assertion: () => Promise<T> | T, timeoutMs = 2000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -5,14 +5,23 @@ import { AppError, ErrorDetail } from '../errors/app-error';
 export function toErrorDetails(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({ field, rule, message }));
+    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({ field: clip(field), rule, message: clip(message) }));
     return [...own, ...toErrorDetails(error.children ?? [], field)];
   });
 }
 
+/** Field names come from the client: an echoed 50 KB key would make the answer as large as the request. */
+const MAX_ECHOED_TEXT = 200;
+const clip = (text: string) => (text.length > MAX_ECHOED_TEXT ? `${text.slice(0, MAX_ECHOED_TEXT)}…` : text);
+
+/** A body with thousands of bad fields gets a bounded answer: this many details, and a count of the rest. */
+export const MAX_ERROR_DETAILS = 20;
+
 export function validationError(errors: ValidationError[]): AppError {
-  const details = toErrorDetails(errors);
-  const message = details.length > 0 ? details.map((detail) => detail.message).join('; ') : 'Invalid input';
+  const all = toErrorDetails(errors);
+  const details = all.slice(0, MAX_ERROR_DETAILS);
+  const more = all.length - details.length;
+  const message = details.length > 0 ? details.map((detail) => detail.message).join('; ') + (more > 0 ? `; and ${more} more` : '') : 'Invalid input';
   return new AppError('INVALID_INPUT', message, details);
 }
 

@@ -206,6 +206,17 @@ describe('VoiceService', () => {
     for (const mock of [channelsJoin, channelsLeave, audioPacketRelayed, add]) mock.mockClear();
   };
 
+  describe('connect', () => {
+    it("counts every connection into the user's total_connections, on either transport", () => {
+      connect(ALICE, 'voice');
+      connect(ALICE, 'ws');
+      expect(add.mock.calls).toEqual([
+        ['alice', { total_connections: 1 }],
+        ['alice', { total_connections: 1 }],
+      ]);
+    });
+  });
+
   describe('join', () => {
     it('refuses a user_id other than the caller before asking the channels module', async () => {
       const alice = connect(ALICE, 'voice');
@@ -231,7 +242,10 @@ describe('VoiceService', () => {
       const announcement = { event: 'UserJoined', payload: { user_id: 'alice', channel_id: 'c1' }, exceptUserId: 'alice' };
       expect(voice.delivered).toEqual([{ ...announcement, to: ['bob-voice'] }]);
       expect(ws.delivered).toEqual([{ ...announcement, to: ['carol-ws'] }]);
-      expect(add.mock.calls).toEqual([['alice', { channels_joined: 1 }]]);
+      expect(add.mock.calls).toEqual([
+        ['alice', { total_connections: 1 }],
+        ['alice', { channels_joined: 1 }],
+      ]);
     });
 
     it('does not call a transport that has no connection in the channel', async () => {
@@ -255,7 +269,8 @@ describe('VoiceService', () => {
 
       expect(voice.delivered).toEqual([]);
       expect(ws.delivered).toEqual([]);
-      expect(add).not.toHaveBeenCalled();
+      // The connection itself counts (each connection does); joining with it does not.
+      expect(add.mock.calls).toEqual([['alice', { total_connections: 1 }]]);
       expect([...second.channels.keys()]).toEqual(['c1']);
     });
 
@@ -272,7 +287,7 @@ describe('VoiceService', () => {
       expect(alice.channels.size).toBe(0);
       expect(audioSource()).toMatchObject({ active_channels: 1, active_users: 1 });
       expect(voice.delivered).toEqual([]);
-      expect(add).not.toHaveBeenCalled();
+      expect(add.mock.calls).toEqual([['alice', { total_connections: 1 }]]);
       service.relay(bob, packet('c1', 'bob'), 10, performance.now());
       expect(voice.relayed).toEqual([{ packet: packet('c1', 'bob'), to: [] }]);
     });
@@ -294,7 +309,7 @@ describe('VoiceService', () => {
       expect(alice.channels.size).toBe(0);
       expect(audioSource()).toMatchObject({ active_channels: 1, active_users: 1 });
       expect(voice.delivered).toEqual([]);
-      expect(add).not.toHaveBeenCalled();
+      expect(add.mock.calls).toEqual([['alice', { total_connections: 1 }]]);
     });
 
     it('gives the channels module distinct membership ids for a /voice and a /ws connection with the same transport id, and leaves with the same ones', async () => {

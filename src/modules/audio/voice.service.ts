@@ -83,6 +83,8 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
   connect(transport: VoiceTransportName, id: string, principal: UserPrincipal): VoiceConnection {
     const connection: VoiceConnection = { id, transport, principal, channels: new Map(), rttMs: null };
     this.connections.add(connection);
+    // Each voice connection (/voice or /ws) counts, as each connection to `/` does in presence.
+    this.userStats.add(principal.userId, { total_connections: 1 });
     return connection;
   }
 

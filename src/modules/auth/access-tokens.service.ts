@@ -44,8 +44,10 @@ export class AccessTokens {
     this.ttlSeconds = config.get('JWT_ACCESS_TTL_S', { infer: true });
   }
 
-  issue(claims: Pick<AccessTokenClaims, 'sub' | 'sid' | 'username' | 'role'>): IssuedAccessToken {
-    return { accessToken: this.jwt.sign({ ...claims }), expiresIn: this.ttlSeconds };
+  /** `issuedAt` pins `iat` (and so `exp`): the same claims at the same second give the same token. */
+  issue(claims: Pick<AccessTokenClaims, 'sub' | 'sid' | 'username' | 'role'>, issuedAt?: Date): IssuedAccessToken {
+    const iat = issuedAt ? { iat: Math.floor(issuedAt.getTime() / 1000) } : {};
+    return { accessToken: this.jwt.sign({ ...claims, ...iat }), expiresIn: this.ttlSeconds };
   }
 
   /** Signature, algorithm and expiry; anything wrong is UNAUTHORIZED, an expired token TOKEN_EXPIRED. */

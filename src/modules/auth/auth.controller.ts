@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentUser, OnAuthFailure, Public } from '../../common/auth/auth.decorators';
@@ -19,14 +19,21 @@ import { LoginResultDto, RefreshResultDto, VerifyResultDto } from './dto/auth-re
 
 const MAX_USER_AGENT = 256;
 
-/** `/auth/*` (session tokens and JWTs) and the `/login` alias. Routes without @Public() need a user (the global guard). */
+/** A response carrying tokens or account secrets must never sit in a browser or proxy cache. */
+const NoStore = () => applyDecorators(Header('Cache-Control', 'no-store'), Header('Pragma', 'no-cache'));
+
+/**
+ * `/auth/*` (session tokens and JWTs) and the `/login` alias. Routes without @Public() need a user (the global guard).
+ * The stricter credential limit applies to the routes that take or mint credentials, not to those that merely use a session.
+ */
 @ApiTags('auth')
-@CredentialRoute()
 @Controller()
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @ApiBody(UserEnvelopeDto, { status: 201 })
   @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN', 'INVITATION_INVALID')
   @Post('auth/signup')
@@ -35,6 +42,8 @@ export class AuthController {
   }
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @ApiBody(LoginResultDto)
   @ApiErrors('PERMISSION_DENIED')
   @Post('auth/login')
@@ -45,6 +54,8 @@ export class AuthController {
 
   /** The `/login` alias older clients call. */
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @ApiBody(LoginResultDto)
   @ApiErrors('PERMISSION_DENIED')
   @Post('login')
@@ -54,6 +65,8 @@ export class AuthController {
   }
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @ApiBody(RefreshResultDto)
   @ApiErrors('UNAUTHORIZED')
   @Post('auth/refresh')
@@ -63,6 +76,8 @@ export class AuthController {
   }
 
   @Public()
+  @CredentialRoute()
+  @NoStore()
   @ApiBody(VerifyResultDto)
   @ApiErrors('UNAUTHORIZED', 'TOKEN_EXPIRED')
   @Post('auth/verify')
@@ -80,6 +95,7 @@ export class AuthController {
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @CredentialRoute()
   @ApiBody(MessageDto)
   @ApiErrors('PERMISSION_DENIED')
   @Post('auth/signout')
@@ -89,6 +105,7 @@ export class AuthController {
   }
 
   @OnAuthFailure('PERMISSION_DENIED', 'Incorrect token')
+  @NoStore()
   @ApiBody(UserEnvelopeDto)
   @Get('auth/user')
   me(@CurrentUser() principal: UserPrincipal) {
@@ -96,6 +113,7 @@ export class AuthController {
   }
 
   @OnAuthFailure('UNAUTHORIZED', 'Invalid session')
+  @CredentialRoute()
   @ApiBody(UserEnvelopeDto)
   @ApiErrors('USERNAME_TAKEN', 'EMAIL_TAKEN')
   @Post('auth/user')

@@ -112,12 +112,12 @@ export class AuthService {
     return { user };
   }
 
-  /** Rotation: the presented refresh token is spent, a new pair is issued (reuse revokes the session). */
+  /** Rotation: the presented refresh token is spent, a new pair is issued (reuse revokes the session, except within the grace window). */
   async refresh(refreshToken: string): Promise<RefreshResult> {
     const rotated = await this.sessions.rotate(refreshToken);
     const user = await this.users.find(rotated.userId);
     if (!user || !user.is_active) throw new AppError('UNAUTHORIZED', 'Invalid refresh token');
-    const access = this.tokens.issue({ sub: user.id, sid: rotated.sessionId, username: user.username, role: user.role });
+    const access = this.tokens.issue({ sub: user.id, sid: rotated.sessionId, username: user.username, role: user.role }, rotated.rotatedAt);
     return { accessToken: access.accessToken, refreshToken: rotated.refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 

@@ -38,6 +38,8 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
     user_id: 'alice',
     token_hash: TOKEN_HASH,
     refresh_hash: 'refresh-hash',
+    previous_refresh_hash: null,
+    rotated_at: null,
     refresh_generation: 0,
     ip: null,
     user_agent: null,

@@ -54,9 +54,27 @@ export class SessionsRepository implements OnModuleInit {
     return this.sessions
       .findOneAndUpdate(
         { _id: id, refresh_hash: presentedHash, revoked_at: null, expires_at: { $gt: now } },
-        { $set: { refresh_hash: nextHash, last_used_at: now }, $inc: { refresh_generation: 1 } },
+        { $set: { refresh_hash: nextHash, previous_refresh_hash: presentedHash, rotated_at: now, last_used_at: now }, $inc: { refresh_generation: 1 } },
         { new: true },
       )
+      .lean<SessionRecord>()
+      .exec();
+  }
+
+  /**
+   * The live session whose last rotation spent `presentedHash` after `since` and whose current
+   * refresh token is still that rotation's `successorHash` (the grace of a concurrent refresh).
+   */
+  findRotatedSince(id: string, presentedHash: string, successorHash: string, since: Date, now: Date): Promise<SessionRecord | null> {
+    return this.sessions
+      .findOne({
+        _id: id,
+        previous_refresh_hash: presentedHash,
+        refresh_hash: successorHash,
+        rotated_at: { $gt: since },
+        revoked_at: null,
+        expires_at: { $gt: now },
+      })
       .lean<SessionRecord>()
       .exec();
   }
@@ -66,7 +84,7 @@ export class SessionsRepository implements OnModuleInit {
     return this.sessions
       .findOneAndUpdate(
         { _id: id, revoked_at: null, expires_at: { $gt: now } },
-        { $set: { refresh_hash: nextHash, last_used_at: now }, $inc: { refresh_generation: 1 } },
+        { $set: { refresh_hash: nextHash, previous_refresh_hash: null, rotated_at: null, last_used_at: now }, $inc: { refresh_generation: 1 } },
         { new: true },
       )
       .lean<SessionRecord>()

@@ -27,6 +27,8 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
     user_id: 'alice',
     token_hash: 'token-hash',
     refresh_hash: 'refresh-hash',
+    previous_refresh_hash: null,
+    rotated_at: null,
     refresh_generation: 3,
     ip: null,
     user_agent: null,
@@ -46,7 +48,10 @@ describe('SessionsService', () => {
 
   /** The service with only the given repository methods stubbed: any other repository call fails the test. */
   function build(repository: StrictStubs<SessionsRepository>): SessionsService {
-    const config = strictMock<ConfigService<Env, true>>({ get: jest.fn((name: keyof Env) => (name === 'SESSION_TTL_S' ? TTL_S : undefined)) }, 'config');
+    const config = strictMock<ConfigService<Env, true>>(
+      { get: jest.fn((name: keyof Env) => ({ SESSION_TTL_S: TTL_S, JWT_SECRET: 'unit-test-signing-key-0123456789abcdef' })[name as string]) },
+      'config',
+    );
     return new SessionsService(
       strictMock<SessionsRepository>(repository, 'sessions repository'),
       revocations,
@@ -121,6 +126,25 @@ describe('SessionsService', () => {
       expect(rotated.refreshToken).toMatch(REFRESH(SID));
       expect(rotated.refreshToken).not.toBe(REFRESH_TOKEN);
       expect(rotateRefresh).toHaveBeenCalledWith(SID, sha256(REFRESH_TOKEN), sha256(rotated.refreshToken), new Date(T0));
+      expect(rotated.rotatedAt).toEqual(new Date(T0));
+      expect(emit).not.toHaveBeenCalled();
+    });
+
+    it('gives a token presented again within the grace window the same successor, and revokes nothing', async () => {
+      const first = await build({ rotateRefresh: jest.fn().mockResolvedValue(session()) }).rotate(REFRESH_TOKEN);
+      jest.setSystemTime(T0 + 4_000);
+      const findRotatedSince = jest.fn().mockResolvedValue(session({ previous_refresh_hash: sha256(REFRESH_TOKEN), rotated_at: new Date(T0) }));
+      const again = await build({ rotateRefresh: jest.fn().mockResolvedValue(null), findRotatedSince }).rotate(REFRESH_TOKEN);
+
+      expect(again).toEqual(first);
+      expect(findRotatedSince).toHaveBeenCalledWith(
+        SID,
+        sha256(REFRESH_TOKEN),
+        sha256(first.refreshToken),
+        new Date(T0 + 4_000 - 10_000),
+        new Date(T0 + 4_000),
+      );
+      expect(revocations.isRevoked(SID)).toBe(false);
       expect(emit).not.toHaveBeenCalled();
     });
 
@@ -134,11 +158,12 @@ describe('SessionsService', () => {
     it('detects reuse: a spent token of a live session revokes the session and publishes the revocation', async () => {
       const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       const rotateRefresh = jest.fn().mockResolvedValue(null);
+      const findRotatedSince = jest.fn().mockResolvedValue(null);
       const findById = jest.fn().mockResolvedValue(session());
       const revoke = jest.fn().mockResolvedValue(session({ revoked_at: new Date(T0), revoked_reason: 'refresh_reuse' }));
       cached(SID, 'alice');
 
-      await expect(build({ rotateRefresh, findById, revoke }).rotate(REFRESH_TOKEN)).rejects.toMatchObject({
+      await expect(build({ rotateRefresh, findRotatedSince, findById, revoke }).rotate(REFRESH_TOKEN)).rejects.toMatchObject({
         code: 'UNAUTHORIZED',
         message: 'Refresh token reuse detected; session revoked',
       });
@@ -153,7 +178,9 @@ describe('SessionsService', () => {
 
     it('answers TOKEN_EXPIRED for an expired session and revokes nothing', async () => {
       const findById = jest.fn().mockResolvedValue(session({ expires_at: new Date(T0) }));
-      await expect(build({ rotateRefresh: jest.fn().mockResolvedValue(null), findById }).rotate(REFRESH_TOKEN)).rejects.toMatchObject({
+      await expect(
+        build({ rotateRefresh: jest.fn().mockResolvedValue(null), findRotatedSince: jest.fn().mockResolvedValue(null), findById }).rotate(REFRESH_TOKEN),
+      ).rejects.toMatchObject({
         code: 'TOKEN_EXPIRED',
         message: 'Refresh token expired',
       });
@@ -166,7 +193,7 @@ describe('SessionsService', () => {
         .fn()
         .mockResolvedValueOnce(session({ revoked_at: new Date(T0 - 1), revoked_reason: 'logout' }))
         .mockResolvedValueOnce(null);
-      const service = build({ rotateRefresh: jest.fn().mockResolvedValue(null), findById });
+      const service = build({ rotateRefresh: jest.fn().mockResolvedValue(null), findRotatedSince: jest.fn().mockResolvedValue(null), findById });
       await expect(service.rotate(REFRESH_TOKEN)).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid refresh token' });
       await expect(service.rotate(REFRESH_TOKEN)).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid refresh token' });
       expect(findById).toHaveBeenCalledTimes(2);

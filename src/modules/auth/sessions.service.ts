@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
 import type { Env } from '../../config/env.validation';
@@ -14,6 +14,11 @@ import { hashToken } from './token-hash';
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Revoked sessions stay a day for the audit trail before the sweep removes them. */
 const REVOKED_RETENTION_MS = 86_400_000;
+/**
+ * A refresh token presented again this soon after its own rotation (two tabs refreshing at once, a retry
+ * after a lost response) gets the same successor back instead of revoking the session as stolen.
+ */
+export const REFRESH_REUSE_GRACE_MS = 10_000;
 
 export interface SessionMetadata {
   ip: string | null;
@@ -32,6 +37,8 @@ export interface RotatedSession {
   sessionId: string;
   userId: string;
   refreshToken: string;
+  /** When the rotation happened: a retry within the grace window gets the very same answer, access token included. */
+  rotatedAt: Date;
 }
 
 /** Session lifecycle: creation, refresh rotation with reuse detection, revocation, expiry sweep. */
@@ -39,6 +46,8 @@ export interface RotatedSession {
 export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SessionsService.name);
   private readonly ttlMs: number;
+  /** Keys the derivation of a refresh token's successor, so only this service can compute it. */
+  private readonly successorKey: Buffer;
   private sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -48,6 +57,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     config: ConfigService<Env, true>,
   ) {
     this.ttlMs = config.get('SESSION_TTL_S', { infer: true }) * 1000;
+    this.successorKey = createHmac('sha256', config.get<string>('JWT_SECRET')).update('refresh-token-successor').digest();
   }
 
   onModuleInit(): void {
@@ -81,20 +91,27 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Exchanges the current refresh token for the next one. A token of a live
-   * session that is not its current one was already used (or forged by someone
-   * who knows the session id): the family is compromised, so the whole session
-   * is revoked (reuse detection).
+   * Exchanges the current refresh token for the next one. The successor is derived from the
+   * presented token (HMAC under a server key), so a second presentation within
+   * REFRESH_REUSE_GRACE_MS of the rotation gets the same successor, without storing it. Any other
+   * token of a live session that is not its current one was already used (or forged by someone
+   * who knows the session id): the family is compromised, so the whole session is revoked.
    */
   async rotate(refreshToken: string): Promise<RotatedSession> {
     const sessionId = sessionIdOf(refreshToken);
     if (!sessionId) throw new AppError('UNAUTHORIZED', 'Invalid refresh token');
-    const next = newRefreshToken(sessionId);
-    const rotated = await this.sessions.rotateRefresh(sessionId, hashToken(refreshToken), hashToken(next), new Date());
-    if (rotated) return { sessionId, userId: rotated.user_id, refreshToken: next };
+    const presentedHash = hashToken(refreshToken);
+    const next = this.successorOf(refreshToken);
+    const now = new Date();
+    const rotated = await this.sessions.rotateRefresh(sessionId, presentedHash, hashToken(next), now);
+    if (rotated) return { sessionId, userId: rotated.user_id, refreshToken: next, rotatedAt: now };
+
+    const since = new Date(now.getTime() - REFRESH_REUSE_GRACE_MS);
+    const replayed = await this.sessions.findRotatedSince(sessionId, presentedHash, hashToken(next), since, now);
+    if (replayed?.rotated_at) return { sessionId, userId: replayed.user_id, refreshToken: next, rotatedAt: replayed.rotated_at };
 
     const session = await this.sessions.findById(sessionId);
-    if (session && !session.revoked_at && session.expires_at.getTime() > Date.now()) {
+    if (session && !session.revoked_at && session.expires_at.getTime() > now.getTime()) {
       await this.revoke(sessionId, 'refresh_reuse');
       this.logger.warn({ sessionId, userId: session.user_id }, 'refresh token reuse: session revoked');
       throw new AppError('UNAUTHORIZED', 'Refresh token reuse detected; session revoked');
@@ -173,6 +190,12 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     const expired = await this.sessions.deleteExpired(new Date(now));
     const revoked = await this.sessions.deleteRevokedBefore(new Date(now - REVOKED_RETENTION_MS));
     return { expired_sessions: expired, revoked_sessions: revoked };
+  }
+
+  /** `<session id>.<HMAC of the presented token>`: the same shape as a fresh token, computable only here. */
+  private successorOf(refreshToken: string): string {
+    const sessionId = sessionIdOf(refreshToken)!;
+    return `${sessionId}.${createHmac('sha256', this.successorKey).update(refreshToken).digest('base64url')}`;
   }
 }
 

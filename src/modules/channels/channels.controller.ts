@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal, UserPrincipal } from '../../common/auth/principal';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { ChannelsService } from './channels.service';
 import { CreateChannelDto } from './dto/create-channel.dto';
 import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
+import { ListChannelsQueryDto } from './dto/list-channels-query.dto';
 import { ApiBody, ApiData, ApiErrors, SuccessMessage } from '../../common/openapi/api-responses';
-import { ChannelDetailsDto, ChannelDto } from './dto/channel-response.dto';
+import { ChannelDetailsDto, ChannelDto, ChannelPaginationDto } from './dto/channel-response.dto';
 
 /** The voice channels API, in the `{success, data}` envelope its clients expect. Routes without a decorator need a signed-in user. */
 @ApiTags('channels')
@@ -15,10 +16,11 @@ import { ChannelDetailsDto, ChannelDto } from './dto/channel-response.dto';
 export class ChannelsController {
   constructor(private readonly channels: ChannelsService) {}
 
-  @ApiData(ChannelDto, { isArray: true })
+  /** `{success, data, pagination}`: the caller's own channels first, then the others they may see, each newest first. */
+  @ApiData(ChannelDto, { isArray: true, siblings: { pagination: { $ref: getSchemaPath(ChannelPaginationDto) } }, extraModels: [ChannelPaginationDto] })
   @Get()
-  async list(@CurrentPrincipal() principal: UserPrincipal) {
-    return { success: true, data: await this.channels.listVisible(principal) };
+  async list(@CurrentPrincipal() principal: UserPrincipal, @Query() query: ListChannelsQueryDto) {
+    return { success: true, ...(await this.channels.listVisible(principal, query.page, query.limit)) };
   }
 
   @ApiData(ChannelDto, { status: 201 })

@@ -65,6 +65,36 @@ export class ChannelsRepository implements OnModuleInit {
     return this.channels.find(query).sort({ created_at: 1, _id: 1 }).limit(CHANNEL_LIST_LIMIT).lean<ChannelRecord[]>().exec();
   }
 
+  /**
+   * One page of the channels `userId` may see but does not own (public ones, private ones it was
+   * admitted to), newest first; its own are listed apart so that no number of others crowds them out.
+   */
+  pageOthersVisibleTo(userId: string, skip: number, limit: number): Promise<ChannelRecord[]> {
+    return this.channels.find(othersVisibleTo(userId)).sort({ created_at: -1, _id: -1 }).skip(skip).limit(limit).lean<ChannelRecord[]>().exec();
+  }
+
+  countOthersVisibleTo(userId: string): Promise<number> {
+    return this.channels.countDocuments(othersVisibleTo(userId)).exec();
+  }
+
+  pageOwnedBy(ownerId: string, skip: number, limit: number): Promise<ChannelRecord[]> {
+    return this.channels.find({ owner_id: ownerId }).sort({ created_at: -1, _id: -1 }).skip(skip).limit(limit).lean<ChannelRecord[]>().exec();
+  }
+
+  countOwnedBy(ownerId: string): Promise<number> {
+    return this.channels.countDocuments({ owner_id: ownerId }).exec();
+  }
+
+  /** How many of the owner's channels were created before this one (by creation time, then id): its rank against the quota. */
+  countOwnedBefore(channel: ChannelRecord): Promise<number> {
+    return this.channels
+      .countDocuments({
+        owner_id: channel.owner_id,
+        $or: [{ created_at: { $lt: channel.created_at } }, { created_at: channel.created_at, _id: { $lt: channel._id } }],
+      })
+      .exec();
+  }
+
   count(): Promise<number> {
     return this.channels.countDocuments().exec();
   }
@@ -76,6 +106,10 @@ export class ChannelsRepository implements OnModuleInit {
   async deleteById(id: string): Promise<boolean> {
     return (await this.channels.deleteOne({ _id: id }).exec()).deletedCount === 1;
   }
+}
+
+function othersVisibleTo(userId: string): FilterQuery<Channel> {
+  return { owner_id: { $ne: userId }, $or: [{ is_private: false }, { member_ids: userId }] };
 }
 
 function escapeRegex(text: string): string {

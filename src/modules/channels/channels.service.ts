@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isAdmin, Principal, UserPrincipal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import { Pagination, paginationOf } from '../../common/http/pagination';
+import type { Env } from '../../config/env.validation';
 import { ChannelDetails, PublicChannel, toPublicChannel } from './channel.presenter';
 import { CHANNEL_MEMBERSHIP_STORE, ChannelMembershipStore, LeaveOutcome } from './channel-membership.store';
 import { CHANNEL_EVENTS, ChannelDeletedEvent } from './channels.events';
@@ -30,13 +33,25 @@ export interface ChannelJoin {
  */
 @Injectable()
 export class ChannelsService {
+  private readonly quota: number;
+
   constructor(
     private readonly channels: ChannelsRepository,
     @Inject(CHANNEL_MEMBERSHIP_STORE) private readonly membership: ChannelMembershipStore,
     private readonly events: EventEmitter2,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.quota = config.get('CHANNELS_PER_USER', { infer: true });
+  }
 
+  /**
+   * At most CHANNELS_PER_USER channels per owner (admins exempt). Racing creations are settled after
+   * the insert: a channel whose rank among its owner's (by creation time, then id) is past the quota
+   * is removed again, so exactly the first ones stay however many arrive at once.
+   */
   async create(owner: UserPrincipal, dto: CreateChannelDto): Promise<PublicChannel> {
+    const limited = !isAdmin(owner);
+    if (limited && (await this.channels.countOwnedBy(owner.userId)) >= this.quota) throw this.quotaReached();
     const channel = await this.channels.create({
       name: dto.name,
       description: dto.description ?? '',
@@ -46,12 +61,25 @@ export class ChannelsService {
       owner_id: owner.userId,
       member_ids: [...new Set(dto.member_ids ?? [])],
     });
+    if (limited && (await this.channels.countOwnedBefore(channel)) >= this.quota) {
+      await this.channels.deleteById(channel._id);
+      throw this.quotaReached();
+    }
     return toPublicChannel(channel, 0);
   }
 
-  /** Public channels and the private ones the caller may see. */
-  async listVisible(principal: UserPrincipal): Promise<PublicChannel[]> {
-    return this.withCounts(await this.channels.list({ privateVisibleTo: principal.userId }));
+  /**
+   * Public channels and the private ones the caller may see, paged, newest first, the caller's own
+   * channels ahead of everyone else's: however many channels others create, one's own stay on the first pages.
+   */
+  async listVisible(principal: UserPrincipal, page: number, limit: number): Promise<{ data: PublicChannel[]; pagination: Pagination }> {
+    const me = principal.userId;
+    const [ownTotal, othersTotal] = await Promise.all([this.channels.countOwnedBy(me), this.channels.countOthersVisibleTo(me)]);
+    const skip = (page - 1) * limit;
+    const own = skip < ownTotal ? await this.channels.pageOwnedBy(me, skip, limit) : [];
+    const room = limit - own.length;
+    const others = room > 0 ? await this.channels.pageOthersVisibleTo(me, Math.max(0, skip - ownTotal), room) : [];
+    return { data: await this.withCounts([...own, ...others]), pagination: paginationOf(page, limit, ownTotal + othersTotal) };
   }
 
   /** The advanced listing: name / type filters in the database, member-count filters on live membership. */
@@ -122,6 +150,10 @@ export class ChannelsService {
   async snapshot(): Promise<{ total_channels: number; active_channels: number }> {
     const [total, active] = await Promise.all([this.channels.count(), this.membership.activeChannelCount()]);
     return { total_channels: total, active_channels: active };
+  }
+
+  private quotaReached(): AppError {
+    return new AppError('PERMISSION_DENIED', `Channel quota reached: at most ${this.quota} channels per user (CHANNELS_PER_USER)`);
   }
 
   private async withCounts(records: ChannelRecord[]): Promise<PublicChannel[]> {

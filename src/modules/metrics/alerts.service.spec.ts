@@ -21,6 +21,7 @@ function sample(overrides: Partial<MetricsSample> = {}): MetricsSample {
     connected_users: 0,
     socket_events_per_second: 0,
     http_requests_per_second: 0,
+    http_error_rate: null,
     packets_received_per_second: 0,
     packets_sent_per_second: 0,
     bytes_received_per_second: 0,
@@ -85,10 +86,17 @@ describe('health score', () => {
 
   it('the weakest component decides; audio without data does not count', () => {
     const healthy = componentScores(sample(), thresholds);
-    expect(healthy).toEqual({ performance: 1, memory: 1, audio: null, database: 1 });
+    expect(healthy).toEqual({ performance: 1, memory: 1, audio: null, network: null, database: 1 });
     expect(overallScore(healthy)).toBe(1);
     const scores = componentScores(sample({ cpu_usage_percent: 90, average_latency_ms: 50, audio_quality_score: 0.7 }), thresholds);
-    expect(scores).toEqual({ performance: 0.5, memory: 1, audio: 0.5, database: 1 });
+    expect(scores).toEqual({ performance: 0.5, memory: 1, audio: 0.5, network: 0.5, database: 1 });
     expect(overallScore(componentScores(sample({ database_up: false }), thresholds))).toBe(0);
+  });
+
+  it('scores the network by the share of 5xx answers and the socket latency', () => {
+    expect(componentScores(sample({ http_error_rate: 0 }), thresholds).network).toBe(1);
+    expect(componentScores(sample({ http_error_rate: 0.05 }), thresholds).network).toBe(0.5);
+    expect(componentScores(sample({ http_error_rate: 0.01, average_latency_ms: 60 }), thresholds).network).toBeCloseTo(0.3);
+    expect(overallScore(componentScores(sample({ http_error_rate: 0.2 }), thresholds))).toBe(0);
   });
 });

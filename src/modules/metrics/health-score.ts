@@ -9,7 +9,10 @@ export interface HealthThresholds {
   latencyTargetMs: number | null;
 }
 
-export type HealthComponent = 'performance' | 'memory' | 'audio' | 'database';
+export type HealthComponent = 'performance' | 'memory' | 'audio' | 'network' | 'database';
+
+/** Share of HTTP answers that may be server errors before the network score drops to 0.5. */
+export const HTTP_ERROR_RATE_THRESHOLD = 0.05;
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 export type ComponentScores = Record<HealthComponent, number | null>;
 
@@ -34,6 +37,8 @@ function minOf(values: (number | null)[]): number | null {
  * - performance: min(headroom(CPU %), headroom(p99 event-loop delay));
  * - memory: headroom(RSS);
  * - audio: min(headroom(latency vs latency_target_ms), headroom(loss), audio_quality_score), null with no audio data;
+ * - network: min(headroom(share of 5xx HTTP answers vs 5 %), headroom(socket round-trip latency vs latency_target_ms)),
+ *   null with neither requests nor measured sockets;
  * - database: 1 reachable, 0 not.
  */
 export function componentScores(sample: Omit<MetricsSample, 'overall_health_score'>, t: HealthThresholds): ComponentScores {
@@ -41,6 +46,7 @@ export function componentScores(sample: Omit<MetricsSample, 'overall_health_scor
     performance: minOf([headroom(sample.cpu_usage_percent, t.cpuPercent), headroom(sample.event_loop_delay_p99_ms, t.eventLoopDelayMs)]),
     memory: headroom(sample.memory_rss_mb, t.memoryRssMb),
     audio: minOf([headroom(sample.average_latency_ms, t.latencyTargetMs), headroom(sample.packet_loss_rate, t.packetLossRate), sample.audio_quality_score]),
+    network: minOf([headroom(sample.http_error_rate, HTTP_ERROR_RATE_THRESHOLD), headroom(sample.average_latency_ms, t.latencyTargetMs)]),
     database: sample.database_up ? 1 : 0,
   };
 }

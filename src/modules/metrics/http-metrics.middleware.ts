@@ -16,12 +16,13 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     const started = process.hrtime.bigint();
-    // Nest mounts this middleware as a catch-all route, so req.route here is the middleware's own.
-    const ownRoute: unknown = req.route;
+    // Nest mounts middleware as catch-all routes, so req.route here is this middleware's own; later
+    // middleware on the same catch-all (the early-refusal one) replace it with an equal path.
+    const ownPath = (req.route as { path?: unknown } | undefined)?.path;
     res.once('finish', () => {
       // A matched route replaces req.route; its path is the pattern (`/users/:id`), never the URL.
-      const matched = req.route as { path?: unknown } | undefined;
-      const route = matched !== ownRoute ? matched?.path : undefined;
+      const matched = (req.route as { path?: unknown } | undefined)?.path;
+      const route = matched !== ownPath ? matched : undefined;
       this.recorder.httpRequest(req.method, typeof route === 'string' ? route : UNMATCHED, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();

@@ -96,6 +96,28 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
     return { cpu_us_per_sample: round(perSample, 1), percent_of_one_core: round((perSample / (this.intervalMs * 1000)) * 100, 4) };
   }
 
+  /**
+   * `base` (the newest sample) with the figures that count things now taken now: open sockets,
+   * connected users, channels and streams, memory, uptime. Rates and scores stay those of the interval.
+   */
+  live(base: MetricsSample): MetricsSample {
+    const audio = this.sources.audio();
+    const memory = process.memoryUsage();
+    return {
+      ...base,
+      timestamp: Date.now(),
+      uptime_seconds: Math.floor(process.uptime()),
+      memory_rss_mb: round(memory.rss / MB),
+      heap_used_mb: round(memory.heapUsed / MB),
+      heap_total_mb: round(memory.heapTotal / MB),
+      connection_count: this.recorder.totals.openSockets,
+      connected_users: this.sources.presence().connected_users,
+      active_channels: audio.active_channels,
+      active_users: audio.active_users,
+      active_streams: audio.active_streams,
+    };
+  }
+
   /** Forgets the history (admin reset); returns how many samples it held. */
   clearHistory(): number {
     return this.history.clear();
@@ -145,6 +167,8 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
     const totals = this.recorder.totals;
     const last = this.lastTotals;
     const rate = (current: number, previous: number) => round(Math.max(0, current - previous) / seconds);
+    const requests = totals.httpRequests - last.httpRequests;
+    const httpErrorRate = requests > 0 ? Math.max(0, totals.httpServerErrors - last.httpServerErrors) / requests : null;
     const rates = {
       socketEvents: rate(totals.socketEvents, last.socketEvents),
       http: rate(totals.httpRequests, last.httpRequests),
@@ -172,6 +196,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
       connected_users: presence.connected_users,
       socket_events_per_second: rates.socketEvents,
       http_requests_per_second: rates.http,
+      http_error_rate: roundOrNull(httpErrorRate, 4),
       packets_received_per_second: rates.packetsIn,
       packets_sent_per_second: rates.packetsOut,
       bytes_received_per_second: rates.bytesIn,

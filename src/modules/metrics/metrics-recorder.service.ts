@@ -25,6 +25,8 @@ export interface RecorderTotals {
   audioBytesIn: number;
   audioBytesOut: number;
   httpRequests: number;
+  /** Answers with a 5xx status: the share of them is the network health figure. */
+  httpServerErrors: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export class MetricsRecorder implements SocketMetrics {
     audioBytesIn: 0,
     audioBytesOut: 0,
     httpRequests: 0,
+    httpServerErrors: 0,
   };
 
   private readonly httpRequestsTotal = new Counter({
@@ -219,6 +222,7 @@ export class MetricsRecorder implements SocketMetrics {
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {
     this.totals.httpRequests++;
+    if (status >= 500) this.totals.httpServerErrors++;
     const statusLabel = String(status);
     this.httpRequestsTotal.labels(method, route, statusLabel).inc();
     this.httpDuration.labels(method, route, statusLabel).observe(seconds);

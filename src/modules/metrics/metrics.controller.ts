@@ -4,7 +4,7 @@ import { Public } from '../../common/auth/auth.decorators';
 import { AlertsQueryDto, HistoryQueryDto } from './dto/metrics-query.dto';
 import { MetricsService } from './metrics.service';
 import { ApiData, ApiErrors } from '../../common/openapi/api-responses';
-import { AlertDto, ComponentMetricsDto, MetricsHealthDto, MetricsHistoryDto, MetricsSnapshotDto, MetricsSummaryDto } from './dto/metrics-response.dto';
+import { AlertDto, ComponentMetricsDto, MetricsHealthDto, MetricsHistoryDto, MetricsCurrentDto, MetricsSummaryDto } from './dto/metrics-response.dto';
 
 /** The monitoring API: `{success, data}` bodies, public. */
 @ApiTags('metrics')
@@ -13,7 +13,7 @@ import { AlertDto, ComponentMetricsDto, MetricsHealthDto, MetricsHistoryDto, Met
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
-  @ApiData(MetricsSnapshotDto)
+  @ApiData(MetricsCurrentDto)
   @Get('current')
   async current() {
     return { success: true, data: await this.metrics.current() };

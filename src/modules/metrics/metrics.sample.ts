@@ -21,6 +21,8 @@ export interface MetricsSample {
   connected_users: number;
   socket_events_per_second: number;
   http_requests_per_second: number;
+  /** Share of the interval's HTTP answers that were 5xx, 0..1; null without requests. */
+  http_error_rate: number | null;
   packets_received_per_second: number;
   packets_sent_per_second: number;
   bytes_received_per_second: number;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { InstanceIdentity } from '../../common/redis/instance-identity';
 import { Alert, AlertQuery, AlertsService } from './alerts.service';
-import { ComponentScores, componentScores, HealthComponent, healthStatus, HealthStatus } from './health-score';
+import { ComponentScores, componentScores, HealthComponent, healthStatus, HealthStatus, HTTP_ERROR_RATE_THRESHOLD } from './health-score';
 import { MetricsCollector } from './metrics-collector.service';
 import { MetricsSample, round } from './metrics.sample';
 
@@ -65,9 +65,12 @@ export class MetricsService {
     return sample;
   }
 
-  /** This instance's figures; `instance` names the process that answered (behind a balancer, one of several). */
+  /**
+   * This instance's figures, live: what is counted (connections, users, channels) is counted at the request;
+   * rates are the last interval's. `instance` names the process that answered (behind a balancer, one of several).
+   */
   async current() {
-    return { instance: this.identity.id, ...renderSnapshot(await this.latest()) };
+    return { instance: this.identity.id, ...renderSnapshot(this.collector.live(await this.latest())) };
   }
 
   history(limit: number, periodS: number) {
@@ -113,6 +116,11 @@ export class MetricsService {
             audio_quality_score: sample.audio_quality_score,
           },
           { average_latency_ms: thresholds.latencyTargetMs, packet_loss_rate: thresholds.packetLossRate },
+        ),
+        network: component(
+          'network',
+          { http_error_rate: sample.http_error_rate, socket_latency_ms: sample.average_latency_ms, connection_count: sample.connection_count },
+          { http_error_rate: HTTP_ERROR_RATE_THRESHOLD, socket_latency_ms: thresholds.latencyTargetMs },
         ),
         database: component('database', { reachable: sample.database_up }, {}),
       } satisfies Record<keyof ComponentScores, unknown>,

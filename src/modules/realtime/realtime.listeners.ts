@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { RealtimePublisher } from '../../common/websocket/realtime.publisher';
 import { AUTH_EVENTS, SessionRevokedEvent } from '../auth/auth.events';
+import { withoutEmail } from '../users/user.presenter';
 import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserRoleChangedEvent, UserScoreUpdatedEvent } from '../users/users.events';
 
 /**
@@ -13,9 +14,10 @@ import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserRoleChangedEvent, 
 export class RealtimeListeners {
   constructor(private readonly publisher: RealtimePublisher) {}
 
+  /** Everyone hears of the account; its email stays with its owner, admins and the service. */
   @OnEvent(USER_EVENTS.created)
   userCreated({ user }: UserCreatedEvent): void {
-    this.publisher.toAll('user_created', { user });
+    this.publisher.toAll('user_created', { user: withoutEmail(user) });
   }
 
   @OnEvent(USER_EVENTS.deleted)

@@ -1,4 +1,4 @@
-import type { PublicUser } from '../users/user.presenter';
+import type { UserProfile } from '../users/user.presenter';
 import type { UserScoreUpdatedEvent } from '../users/users.events';
 import type { WsErrorPayload } from '../../common/errors/app-error';
 import type { AckCallback } from '../../common/websocket/ws-ack';
@@ -25,7 +25,7 @@ export interface RealtimeServerEvents {
   userDisconnected: (payload: { userId: string }) => void;
   registered: (payload: { userId: string }) => void;
   message: (payload: MessagePayload) => void;
-  user_created: (payload: { user: PublicUser }) => void;
+  user_created: (payload: { user: UserProfile }) => void;
   user_deleted: (payload: { id: string }) => void;
   UPDATE_SCORE: (payload: UserScoreUpdatedEvent) => void;
   error: (payload: WsErrorPayload) => void;
@@ -40,7 +40,7 @@ export interface RealtimeClientEvents {
 declare module '../../common/websocket/realtime.publisher' {
   interface PushEventMap {
     message: MessagePayload;
-    user_created: { user: PublicUser };
+    user_created: { user: UserProfile };
     user_deleted: { id: string };
     UPDATE_SCORE: UserScoreUpdatedEvent;
   }

@@ -19,7 +19,12 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const username = this.config.get('ADMIN_USERNAME', { infer: true });
     const password = this.config.get('ADMIN_PASSWORD', { infer: true });
-    if (!username || !password || (await this.repository.adminExists())) return;
+    if (username && password) await this.ensureAdmin(username, password);
+  }
+
+  /** Creates this admin unless an admin already exists; never touches an existing account of that name. */
+  async ensureAdmin(username: string, password: string): Promise<void> {
+    if (await this.repository.adminExists()) return;
     try {
       await this.users.register({ username, password, role: 'admin' });
       this.logger.log(`bootstrap admin "${username}" created`);

@@ -5,6 +5,7 @@ import type { Principal } from '../../common/auth/principal';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { AdvancedUpdateUserDto, AdvancedUsersQueryDto } from './dto/advanced-users.dto';
 import { AdvancedUsersService } from './advanced-users.service';
+import { viewOf } from './user.presenter';
 import { UsersService } from './users.service';
 import { ApiBody, ApiData, ApiErrors, SuccessMessage } from '../../common/openapi/api-responses';
 import { UserDto, UserPageDto } from './dto/user-response.dto';
@@ -21,8 +22,9 @@ export class AdvancedUsersController {
   /** Seed shape `{data, pagination}`, unwrapped. */
   @ApiBody(UserPageDto)
   @Get()
-  list(@Query() query: AdvancedUsersQueryDto) {
-    return this.advanced.page(query);
+  async list(@Query() query: AdvancedUsersQueryDto, @CurrentPrincipal() viewer: Principal) {
+    const { data, pagination } = await this.advanced.page(query);
+    return { data: data.map((user) => viewOf(user, viewer)), pagination };
   }
 
   @ApiData(UserDto)

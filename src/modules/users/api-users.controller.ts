@@ -1,9 +1,11 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public } from '../../common/auth/auth.decorators';
+import { CurrentPrincipal, Public } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
 import { CredentialRoute } from '../../common/throttling/credential-route.decorator';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateApiUserDto } from './dto/create-api-user.dto';
+import { viewOf } from './user.presenter';
 import { UsersService } from './users.service';
 import { ApiBody, ApiErrors } from '../../common/openapi/api-responses';
 import { ApiUserCreatedDto, ApiUserDto } from './dto/user-response.dto';
@@ -26,8 +28,8 @@ export class ApiUsersController {
   @ApiBody(ApiUserDto)
   @ApiErrors('USER_NOT_FOUND')
   @Get(':id')
-  async get(@Param('id', ParseIdPipe) id: string) {
-    const user = await this.users.get(id);
+  async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() viewer: Principal) {
+    const user = viewOf(await this.users.get(id), viewer);
     return { success: true, user, data: user };
   }
 }

@@ -7,7 +7,7 @@ import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
 import { LeaderboardQueryDto, ListUsersQueryDto } from './dto/list-users-query.dto';
 import { ScoreIncrementDto } from './dto/score-increment.dto';
-import type { PublicUser } from './user.presenter';
+import { PublicUser, UserView, viewOf } from './user.presenter';
 import { UsersService } from './users.service';
 import { ApiBody, ApiErrors } from '../../common/openapi/api-responses';
 import { MessageDto, UserDto } from './dto/user-response.dto';
@@ -29,21 +29,21 @@ export class UsersController {
 
   @ApiBody(UserDto, { isArray: true })
   @Get()
-  list(@Query() query: ListUsersQueryDto): Promise<PublicUser[]> {
-    return this.users.list(query.limit, query.offset);
+  async list(@Query() query: ListUsersQueryDto, @CurrentPrincipal() viewer: Principal): Promise<UserView[]> {
+    return (await this.users.list(query.limit, query.offset)).map((user) => viewOf(user, viewer));
   }
 
   @ApiBody(UserDto, { isArray: true })
   @Get('leaderboard')
-  leaderboard(@Query() query: LeaderboardQueryDto): Promise<PublicUser[]> {
-    return this.users.leaderboard(query.limit);
+  async leaderboard(@Query() query: LeaderboardQueryDto, @CurrentPrincipal() viewer: Principal): Promise<UserView[]> {
+    return (await this.users.leaderboard(query.limit)).map((user) => viewOf(user, viewer));
   }
 
   @ApiBody(UserDto)
   @ApiErrors('USER_NOT_FOUND')
   @Get(':id')
-  get(@Param('id', ParseIdPipe) id: string): Promise<PublicUser> {
-    return this.users.get(id);
+  async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() viewer: Principal): Promise<UserView> {
+    return viewOf(await this.users.get(id), viewer);
   }
 
   @ApiBody(MessageDto)

@@ -5,7 +5,7 @@ import { FilterQuery, Model } from 'mongoose';
 import type { Role } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { duplicateKeyField } from '../../database/mongo-errors';
-import { emailKey, User, UserRecord, usernameKey } from './schemas/user.schema';
+import { emailKey, MAX_SCORE, User, UserRecord, usernameKey } from './schemas/user.schema';
 
 export interface NewUser {
   username: string;
@@ -111,12 +111,20 @@ export class UsersRepository implements OnModuleInit {
     return this.users.find({ is_active: true }).sort({ score: -1, _id: 1 }).limit(limit).lean<UserRecord[]>().exec();
   }
 
-  /** One atomic `$inc`: parallel increments all land. */
+  /**
+   * One atomic `$inc`: parallel increments all land. The range check is in the filter, so an
+   * increment that would leave ±MAX_SCORE changes nothing (null, as for an unknown id).
+   */
   incrementScore(id: string, increment: number): Promise<UserRecord | null> {
+    const inRange = increment >= 0 ? { $lte: MAX_SCORE - increment } : { $gte: -MAX_SCORE - increment };
     return this.users
-      .findOneAndUpdate({ _id: id }, { $inc: { score: increment } }, { new: true })
+      .findOneAndUpdate({ _id: id, score: inRange }, { $inc: { score: increment } }, { new: true })
       .lean<UserRecord>()
       .exec();
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.users.exists({ _id: id }).exec()) !== null;
   }
 
   async deleteById(id: string): Promise<boolean> {

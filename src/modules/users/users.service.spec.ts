@@ -151,12 +151,21 @@ describe('UsersService', () => {
   });
 
   describe('signUp', () => {
-    it('in open mode creates the account (as a plain user) without touching invitations', async () => {
+    it('in open mode without a code creates the account (as a plain user) without touching invitations', async () => {
       const create = jest.fn().mockResolvedValue(record());
       const service = build({ create }, { hash: jest.fn().mockResolvedValue('h') });
-      expect(await service.signUp({ username: 'Alice', password: 'secret' }, 'IGNORED')).toEqual(PUBLIC);
+      expect(await service.signUp({ username: 'Alice', password: 'secret' })).toEqual(PUBLIC);
       expect(create).toHaveBeenCalledWith({ username: 'Alice', email: null, display_name: 'Alice', password_hash: 'h', role: undefined });
       expect(emit).toHaveBeenCalledWith(USER_EVENTS.created, { user: PUBLIC });
+    });
+
+    it('in open mode with a code admits through the invitation like invite mode', async () => {
+      const create = jest.fn().mockResolvedValue(record());
+      const admit = jest.fn((_code: string | undefined, _username: string, register: () => Promise<PublicUser>) => register());
+      const service = build({ create }, { hash: jest.fn().mockResolvedValue('h') }, { admit });
+      expect(await service.signUp({ username: 'Alice', password: 'secret' }, 'CODE-1')).toEqual(PUBLIC);
+      expect(admit).toHaveBeenCalledWith('CODE-1', 'Alice', expect.any(Function));
+      expect(create).toHaveBeenCalledTimes(1);
     });
 
     it('in invite mode creates the account inside the invitation admission', async () => {

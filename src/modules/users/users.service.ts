@@ -62,11 +62,12 @@ export class UsersService {
    * Self-service account creation, the one path of every public route that creates
    * an account (`POST /auth/signup`, `POST /users`, `POST /api/users`): with
    * REGISTRATION_MODE=invite it needs a valid invitation code, taken atomically.
-   * In open mode a code is not needed and not consumed.
+   * In open mode a code is optional, but one that is given is checked and consumed
+   * the same way, so the invitation records who joined through it.
    */
   signUp(input: Omit<RegisterUserInput, 'role'>, invitationCode?: string): Promise<PublicUser> {
     const account = { username: input.username, password: input.password, email: input.email, display_name: input.display_name };
-    if (!this.inviteOnly) return this.register(account);
+    if (!this.inviteOnly && invitationCode === undefined) return this.register(account);
     return this.invitations.admit(invitationCode, input.username, () => this.register(account));
   }
 
@@ -128,7 +129,10 @@ export class UsersService {
 
   async incrementScore(id: string, increment: number): Promise<PublicUser> {
     const updated = await this.users.incrementScore(id, increment);
-    if (!updated) throw new AppError('USER_NOT_FOUND');
+    if (!updated) {
+      if (await this.users.exists(id)) throw new AppError('INVALID_INPUT', 'The score would leave the range ±(2^53−1); nothing changed');
+      throw new AppError('USER_NOT_FOUND');
+    }
     this.events.emit(USER_EVENTS.scoreUpdated, {
       id: updated._id,
       username: updated.username,

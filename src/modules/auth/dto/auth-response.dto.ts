@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { UserDto } from '../../users/dto/user-response.dto';
+import { OwnUserDto } from '../../users/dto/user-response.dto';
 import type { LoginResult, RefreshResult, VerifyResult } from '../auth.service';
 
 export class RefreshResultDto implements RefreshResult {
@@ -16,13 +16,13 @@ export class RefreshResultDto implements RefreshResult {
 export class LoginResultDto extends RefreshResultDto implements LoginResult {
   /** The session token, for the `INSAkari-Connect-Token` header */
   token!: string;
-  user!: UserDto;
+  user!: OwnUserDto;
 }
 
 export class VerifyResultDto implements VerifyResult {
   @ApiProperty({ enum: [true] })
   valid!: true;
-  user!: UserDto;
+  user!: OwnUserDto;
   /** ISO 8601 */
   expiresAt!: string;
 }

@@ -23,6 +23,14 @@ export class Session {
   @Prop({ type: String, required: true, unique: true })
   refresh_hash!: string;
 
+  /** Hash of the refresh token the last rotation spent: presented again within the grace window, it gets the same successor. */
+  @Prop({ type: String, default: null })
+  previous_refresh_hash!: string | null;
+
+  /** When the refresh token was last rotated (start of the reuse grace window). */
+  @Prop({ type: Date, default: null })
+  rotated_at!: Date | null;
+
   /** How many times the refresh token was rotated. */
   @Prop({ type: Number, default: 0 })
   refresh_generation!: number;

@@ -43,4 +43,4 @@ export type ChannelRecord = Channel;
 
 export const ChannelSchema = SchemaFactory.createForClass(Channel);
 ChannelSchema.index({ is_private: 1, created_at: 1 });
-ChannelSchema.index({ owner_id: 1 });
+ChannelSchema.index({ owner_id: 1, created_at: -1 });

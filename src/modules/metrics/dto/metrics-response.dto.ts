@@ -50,6 +50,12 @@ export class MetricsSnapshotDto {
   system_health!: SystemHealthDto;
 }
 
+/** `/api/metrics/current`: a live snapshot, naming the instance that answered. */
+export class MetricsCurrentDto extends MetricsSnapshotDto {
+  /** This process (INSTANCE_ID, or host and pid) */
+  instance!: string;
+}
+
 export class MetricsHistoryDto {
   interval_ms!: number;
   retention_seconds!: number;
@@ -73,6 +79,7 @@ export class HealthComponentsDto {
   performance!: ComponentHealthDto;
   memory!: ComponentHealthDto;
   audio!: ComponentHealthDto;
+  network!: ComponentHealthDto;
   database!: ComponentHealthDto;
 }
 
@@ -104,6 +111,8 @@ export class AlertDto implements Alert {
 }
 
 export class MetricsSummaryDto {
+  /** This process (INSTANCE_ID, or host and pid) */
+  instance!: string;
   timestamp!: number;
   uptime_seconds!: number;
   overall_health_score!: number;

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { ROLES, Role } from '../../../common/auth/principal';
+import { MAX_SCORE } from '../schemas/user.schema';
 import { OptionalDisplayNameField, OptionalEmailField } from './user-fields';
 
 export const USER_SORT_FIELDS = ['username', 'created_at', 'score', 'last_login'] as const;
@@ -62,7 +63,7 @@ export class AdvancedUpdateUserDto {
   @ApiPropertyOptional({ description: 'admin only' })
   @IsOptional()
   @IsInt()
-  @Min(-1_000_000_000)
-  @Max(1_000_000_000)
+  @Min(-MAX_SCORE)
+  @Max(MAX_SCORE)
   score?: number;
 }

@@ -1,14 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ROLES, type Role } from '../../../common/auth/principal';
 import type { Pagination } from '../advanced-users.service';
-import type { PublicUser } from '../user.presenter';
+import type { PublicUser, UserProfile } from '../user.presenter';
 
 /** A user as every route shows it: never a password hash. */
-export class UserDto implements PublicUser {
+export class UserDto implements UserProfile {
   /** @example "3f0c9a52-6c1e-4b7e-9d55-2f0f7f3c1a10" */
   id!: string;
   username!: string;
-  email!: string | null;
+  /** Only for the user themself, admins and the service; absent for anyone else. */
+  email?: string | null;
   display_name!: string;
   score!: number;
   @ApiProperty({ enum: ROLES })
@@ -20,9 +21,14 @@ export class UserDto implements PublicUser {
   last_login!: string | null;
 }
 
-/** `{user}` */
+/** The caller's own account: with its email. */
+export class OwnUserDto extends UserDto implements PublicUser {
+  declare email: string | null;
+}
+
+/** `{user}` (the caller's own account) */
 export class UserEnvelopeDto {
-  user!: UserDto;
+  user!: OwnUserDto;
 }
 
 /** `{message}` */

@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { ROLES, Role } from '../../../common/auth/principal';
 
@@ -32,7 +33,11 @@ export class User {
   @Prop({ type: String, default: null })
   password_hash!: string | null;
 
-  @Prop({ type: Number, default: 0 })
+  /**
+   * A BSON double, exact for every integer within ±(2^53−1). As a plain Number, the driver sends small
+   * values as int32 and FerretDB's `$inc` of two int32 wraps at 2^31 instead of widening.
+   */
+  @Prop({ type: MongooseSchema.Types.Double, default: 0 })
   score!: number;
 
   @Prop({ type: String, enum: ROLES, default: 'user' })
@@ -62,3 +67,6 @@ export function usernameKey(username: string): string {
 export function emailKey(email: string | null | undefined, id: string): string {
   return email ? email.toLowerCase() : `~${id}`;
 }
+
+/** Scores are integers a JavaScript client reads exactly. */
+export const MAX_SCORE = Number.MAX_SAFE_INTEGER;
