@@ -170,12 +170,7 @@ describe('web console at /console, in headless Chromium', () => {
     const pageC = await chromium.newPage();
     await logIn(pageC, t.url, carol);
 
-    await pageA.click(byTestId(`call-button-${bob.user.id}`));
-    await pageB.waitForSelector(`${byTestId('call-state')}[data-phase="incoming"]`);
-    await pageB.click(byTestId('call-reject'));
-    await pageA.waitForSelector(`${byTestId('call-state')}[data-phase="ended"]`);
-    expect(await read(pageA, 'call-state')).toBe(`ended: ${bob.user.username} declined`);
-
+    // While A rings B, B is busy for a third caller.
     await pageA.click(byTestId(`call-button-${bob.user.id}`));
     await pageB.waitForSelector(`${byTestId('call-state')}[data-phase="incoming"]`);
     await pageC.waitForSelector(byTestId(`call-button-${bob.user.id}`));
@@ -184,10 +179,16 @@ describe('web console at /console, in headless Chromium', () => {
     expect(await read(pageC, 'call-state')).toBe(`ended: ${bob.user.username} is busy`);
     await chromium.screenshot(pageC, '3b-callee-busy');
 
-    // The caller cancels while it rings.
-    await pageA.click(byTestId('call-hangup'));
+    await pageB.click(byTestId('call-reject'));
+    await pageA.waitForSelector(`${byTestId('call-state')}[data-phase="ended"]`);
+    expect(await read(pageA, 'call-state')).toBe(`ended: ${bob.user.username} declined`);
+
+    // A caller that was not declined may ring again at once, and cancels while it rings.
+    await pageC.click(byTestId(`call-button-${bob.user.id}`));
+    await pageB.waitForSelector(`${byTestId('call-state')}[data-phase="incoming"]`);
+    await pageC.click(byTestId('call-hangup'));
     await pageB.waitForSelector(`${byTestId('call-state')}[data-phase="ended"]`);
-    expect(await read(pageB, 'call-state')).toBe(`ended: ${alice.user.username} hung up`);
+    expect(await read(pageB, 'call-state')).toBe(`ended: ${carol.user.username} hung up`);
     await pageC.close();
   }, 45_000);
 

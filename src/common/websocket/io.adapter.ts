@@ -203,11 +203,34 @@ export class AppIoAdapter extends IoAdapter {
  * The adapter publishes without handling a failure; while Redis is away a
  * publish fails at once (no offline queue), and the failure is swallowed here:
  * local delivery already happened, and the process must not die of an
- * unhandled rejection.
+ * unhandled rejection. Its subscriptions are guarded the same way (see below).
  */
 function redisAdapter(redis: RedisConnections): ReturnType<typeof createAdapter> {
   const publisher = redis.dedicated('socket.io-publish', { offlineQueue: false });
   const publish = (channel: string, message: string | Buffer): Promise<number> => Redis.prototype.publish.call(publisher, channel, message);
   publisher.publish = (channel: string, message: string | Buffer) => publish(channel, message).catch(() => 0);
-  return createAdapter(publisher, redis.dedicated('socket.io-subscribe'), { publishOnSpecificResponseChannel: true });
+  return createAdapter(publisher, resilientSubscriber(redis.dedicated('socket.io-subscribe')), { publishOnSpecificResponseChannel: true });
+}
+
+/**
+ * The adapter subscribes in its constructor and unsubscribes on close without
+ * handling a failure. A subscription that fails because Redis is not there yet
+ * is made again once the connection is ready (ioredis itself only restores
+ * subscriptions that succeeded), and a failed unsubscribe at shutdown is moot.
+ */
+function resilientSubscriber(connection: Redis): Redis {
+  const subscribe = connection.subscribe.bind(connection) as (...channels: string[]) => Promise<unknown>;
+  const psubscribe = connection.psubscribe.bind(connection) as (...patterns: string[]) => Promise<unknown>;
+  const unsubscribe = connection.unsubscribe.bind(connection) as (...channels: string[]) => Promise<unknown>;
+  const punsubscribe = connection.punsubscribe.bind(connection) as (...patterns: string[]) => Promise<unknown>;
+  const untilSubscribed = (call: (...names: string[]) => Promise<unknown>, names: string[]): Promise<unknown> =>
+    call(...names).catch(() => new Promise((resolve) => connection.once('ready', () => resolve(untilSubscribed(call, names)))));
+  const flat = (names: unknown[]): string[] => names.flat().filter((name): name is string => typeof name === 'string');
+  Object.assign(connection, {
+    subscribe: (...names: unknown[]) => untilSubscribed(subscribe, flat(names)),
+    psubscribe: (...names: unknown[]) => untilSubscribed(psubscribe, flat(names)),
+    unsubscribe: (...names: unknown[]) => unsubscribe(...flat(names)).catch(() => 0),
+    punsubscribe: (...names: unknown[]) => punsubscribe(...flat(names)).catch(() => 0),
+  });
+  return connection;
 }
