@@ -255,7 +255,7 @@ function reportedPort(child: ChildProcess, ms: number): Promise<number> {
 export async function ensureBuilt(): Promise<void> {
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
   for (;;) {
-    if (existsSync(ENTRY) && existsSync(BUILD_STAMP) && newestSource() <= statSync(BUILD_STAMP).mtimeMs) return;
+    if (existsSync(ENTRY) && newestSource() <= lastBuild()) return;
     let lock: number;
     try {
       lock = openSync(BUILD_LOCK, 'wx');
@@ -278,6 +278,16 @@ export async function ensureBuilt(): Promise<void> {
       rmSync(BUILD_LOCK, { force: true });
     }
   }
+}
+
+/**
+ * When dist/ was last built: by this harness (its stamp) or by `npm run build`, which
+ * `npm test` runs first. Rebuilding a fresh dist/ would delete it under the feet of
+ * other suites running built processes at the same time.
+ */
+function lastBuild(): number {
+  const stamp = statSync(BUILD_STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  return Math.max(stamp, statSync(ENTRY).mtimeMs);
 }
 
 async function waitForBuildLock(): Promise<void> {
