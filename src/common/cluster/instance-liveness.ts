@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InstanceIdentity } from '../redis/instance-identity';
-import { RedisConnections } from '../redis/redis-connections';
+import { abandonAfter, RedisConnections } from '../redis/redis-connections';
 
 /** How often this process says it is alive, and how often it looks for peers that stopped saying so. */
 export const HEARTBEAT_MS = 2_000;
@@ -55,16 +55,15 @@ export class InstanceLiveness implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  /** A clean stop: the others need not wait for the key to expire (connections already left one by one). */
+  /**
+   * A clean stop: the others need not wait for the key to expire (connections already left one by one).
+   * Redis away: the key expires by itself, and the others' sweep unlists this instance; waiting for Redis would
+   * only hold the exit past its deadline.
+   */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    if (!this.redis.enabled) return;
-    await this.redis.commands
-      .multi()
-      .del(aliveKey(this.incarnation))
-      .srem(INSTANCES_KEY, this.incarnation)
-      .exec()
-      .catch(() => undefined);
+    if (!this.redis.available) return;
+    await abandonAfter(this.redis.commands.multi().del(aliveKey(this.incarnation)).srem(INSTANCES_KEY, this.incarnation).exec()).catch(() => undefined);
   }
 
   private async beat(): Promise<void> {

@@ -3,6 +3,32 @@ import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import type { Env } from '../../config/env.validation';
 
+/** How long one Redis step of a shutdown may take: the whole shutdown, drain included, has 10 s (src/main.ts). */
+export const SHUTDOWN_REDIS_MS = 1_000;
+
+/**
+ * `work`, or a rejection once `ms` passed, for the Redis steps of a shutdown. A
+ * command sent just before Redis went away waits for ioredis's reconnection
+ * attempts (seconds) or, on a host that vanished, for a reply that never comes;
+ * the shutdown goes on without it. A late failure of the abandoned command is
+ * handled here, so it is never an unhandled rejection.
+ */
+export function abandonAfter<T>(work: Promise<T>, ms = SHUTDOWN_REDIS_MS): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 /**
  * The Redis connections of this process, when `REDIS_URL` is set. Stores share
  * one command connection; anything that subscribes takes a dedicated one from
@@ -28,7 +54,8 @@ export class RedisConnections implements OnApplicationShutdown {
   /**
    * The command connection is up now. A store checks it before a request-path
    * command so that, while Redis is away, it answers from this instance at once
-   * instead of waiting for the command's retries to fail.
+   * instead of waiting for the command's retries to fail. Shutdown steps check
+   * it too: a command queued while Redis is away waits seconds before failing.
    */
   get available(): boolean {
     return this.enabled && this.commands.status === 'ready';

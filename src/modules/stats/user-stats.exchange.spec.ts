@@ -56,6 +56,8 @@ describe('UserStatsService over RedisUserStats', () => {
     a.seen('u1', seenAt);
     b.add('u1', { messages_sent: 2 });
     expect((await b.get('u1')).messages_sent).toBe(2);
+    // A hand-over waits for a connected Redis (see UserStatsService.handOverNow).
+    await Promise.all(connections.map((connection) => connection.ping()));
     await a.handOver();
     expect(await b.get('u1')).toMatchObject({ messages_sent: 5, audio_packets_sent: 50, last_seen: seenAt.toISOString() });
 

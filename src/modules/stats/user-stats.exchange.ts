@@ -10,6 +10,8 @@ import type { UserStatsDelta } from './user-stats.repository';
  */
 export abstract class UserStatsExchange {
   abstract readonly shared: boolean;
+  /** It can answer now; while not, a call would wait (Redis reconnecting) before failing. */
+  abstract readonly available: boolean;
   /** Hands this instance's deltas over (atomically: all of them or none). */
   abstract push(deltas: Map<string, UserStatsDelta>): Promise<void>;
   /** Takes every pending delta for writing; no other instance gets them. */
@@ -23,6 +25,7 @@ export abstract class UserStatsExchange {
 /** One process: its pending deltas are all there is. */
 export class LocalUserStats extends UserStatsExchange {
   readonly shared = false;
+  readonly available = true;
   push(): Promise<void> {
     return Promise.resolve();
   }
@@ -67,6 +70,10 @@ export class RedisUserStats extends UserStatsExchange {
     private readonly prefix = 'userstats',
   ) {
     super();
+  }
+
+  get available(): boolean {
+    return this.redis.status === 'ready';
   }
 
   async push(deltas: Map<string, UserStatsDelta>): Promise<void> {

@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import { abandonAfter } from '../../common/redis/redis-connections';
 import { ChannelsService } from '../channels/channels.service';
 import { USER_EVENTS, UserDeletedEvent } from '../users/users.events';
 import { UsersService } from '../users/users.service';
@@ -53,10 +54,24 @@ export class UserStatsService implements OnModuleInit, BeforeApplicationShutdown
     for (const timer of this.timers) timer.unref();
   }
 
-  /** After every onModuleDestroy (sockets closed, their session seconds added), before the database closes. */
+  /**
+   * After every onModuleDestroy (sockets closed, their session seconds added), before the database closes.
+   * Several instances: a hand-over already sent to a Redis that went away meanwhile gets a moment, not the
+   * shutdown's deadline; whatever this instance could not hand over is its own alone and goes straight to
+   * the database rather than being lost.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.flush();
+    if (!this.exchange.shared) return this.flush();
+    if (this.exchange.available) await abandonAfter(this.flush()).catch(() => undefined);
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.repository.apply(batch);
+    } catch (error) {
+      this.logger.warn(`user statistics not written at shutdown: ${(error as Error).message}`);
+    }
   }
 
   add(userId: string, counters: Partial<UserCounters>): void {
@@ -114,7 +129,8 @@ export class UserStatsService implements OnModuleInit, BeforeApplicationShutdown
   }
 
   private async handOverNow(): Promise<void> {
-    if (this.pending.size === 0) return;
+    // Redis away: the deltas wait here (counted in this instance's reports), not in ioredis's offline queue.
+    if (this.pending.size === 0 || !this.exchange.available) return;
     const batch = this.pending;
     this.pending = new Map();
     try {
@@ -127,6 +143,7 @@ export class UserStatsService implements OnModuleInit, BeforeApplicationShutdown
 
   /** Hands over, then writes whatever this instance takes from the exchange (the others' deltas included). */
   private async flushShared(): Promise<void> {
+    if (!this.exchange.available) return;
     await this.handOverNow();
     let batch: Map<string, UserStatsDelta>;
     try {

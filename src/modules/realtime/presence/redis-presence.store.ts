@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { InstanceLiveness } from '../../../common/cluster/instance-liveness';
-import { RedisConnections } from '../../../common/redis/redis-connections';
+import { abandonAfter, RedisConnections } from '../../../common/redis/redis-connections';
 import { InMemoryPresenceStore } from './in-memory-presence.store';
 import { PresenceConnection, PresenceStore, PresenceUser } from './presence.store';
 
@@ -123,7 +123,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
     this.entries.clear();
     if (!this.connections.available) return;
     try {
-      this.announce(await this.sync(this.incarnation, []));
+      this.announce(await abandonAfter(this.sync(this.incarnation, [])));
     } catch (error) {
       this.logger.warn(`presence not cleared at shutdown; peers will not see this instance's users leave: ${(error as Error).message}`);
     }
