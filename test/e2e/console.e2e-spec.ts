@@ -195,7 +195,8 @@ describe('web console at /console, in headless Chromium', () => {
   it('joins A and B to one voice channel: B decodes A’s Opus frames with energy and A’s level meter moves', async () => {
     await pageA.type(byTestId('channel-create-name'), 'Lobby');
     await pageA.click(byTestId('channel-create-submit'));
-    const joinA = await pageA.waitForSelector('[data-testid^="channel-join-"]');
+    // Other channels (the seeded ones) are listed too: pick the one just created by its label.
+    const joinA = await pageA.waitForSelector('[data-testid^="channel-join-"][aria-label="Join Lobby"]');
     const joinTestId = (await joinA!.evaluate((element) => element.getAttribute('data-testid')))!;
     const channelId = joinTestId.slice('channel-join-'.length);
     const created = await t.connection.collection('channels').findOne({ _id: channelId as never });

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { UserPrincipal } from '../../common/auth/principal';
@@ -44,6 +44,7 @@ interface Ringing {
  */
 @Injectable()
 export class SignalingService implements OnModuleDestroy {
+  private readonly logger = new Logger(SignalingService.name);
   /** Ringing calls placed through this instance, by call id. */
   private readonly ringing = new Map<string, Ringing>();
   private readonly ringTimeoutMs: number;
@@ -80,7 +81,7 @@ export class SignalingService implements OnModuleDestroy {
     if (opened.status === 'caller-busy') throw alreadyInCall();
     if (opened.status === 'busy') return 'busy';
     const { call } = opened;
-    const ringing: Ringing = { timer: setTimeout(() => void this.ringTimedOut(call), this.ringTimeoutMs), candidates: 0, held: [] };
+    const ringing: Ringing = { timer: setTimeout(() => this.timeOut(call), this.ringTimeoutMs), candidates: 0, held: [] };
     ringing.timer.unref();
     this.ringing.set(call.id, ringing);
 
@@ -200,6 +201,11 @@ export class SignalingService implements OnModuleDestroy {
       this.publisher.toUser(call.callee, 'callEnded', { from: call.caller });
     }
     return { calls_ended: calls.length };
+  }
+
+  /** A timer callback: a registry that fails (Redis away, or closed at shutdown) must not become an unhandled rejection. */
+  private timeOut(call: Call): void {
+    this.ringTimedOut(call).catch((error: Error) => this.logger.warn(`ring timeout of call ${call.id} not applied: ${error.message}`));
   }
 
   /** Nobody answered in time: both sides are told, each hearing the other as `from`. */
