@@ -6,9 +6,11 @@ import { InstanceIdentity } from '../../src/common/redis/instance-identity';
 import { loginAs } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 import { eventually } from '../utils/eventually';
-import { closeAll, connectAs } from '../utils/sockets';
+import { closeAll, collect, connectAs, connectRecording, emitWithAck, waitFor } from '../utils/sockets';
+import { createChannel } from '../utils/voice';
 
 const ROOT = join(__dirname, '..', '..');
+const OFFER = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n' };
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 /** Metric names a PromQL expression uses: the application's, prom-client's process_/nodejs_ ones and `up`. */
@@ -63,6 +65,58 @@ describe('observability: names, gauges and the deploy files that use them', () =
     }
   });
 
+  it('counts a call from ringing to its end in realtime_calls_active', async () => {
+    const online = async (token: string) => {
+      const client = await connectRecording(t.url, token, '/', { record: ['users'] });
+      await client.first('users');
+      return client.socket;
+    };
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const [a, b] = [await online(alice.accessToken), await online(bob.accessToken)];
+    try {
+      expect(value(await scrape(), 'realtime_calls_active')).toBe('0');
+      const ringing = waitFor(b, 'incomingCall');
+      expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+      await ringing;
+      expect(value(await scrape(), 'realtime_calls_active')).toBe('1');
+      const ended = waitFor(b, 'callEnded');
+      expect(await emitWithAck(a, 'endCall', { targetUserId: bob.user.id })).toEqual({ ok: true });
+      await ended;
+      expect(value(await scrape(), 'realtime_calls_active')).toBe('0');
+    } finally {
+      closeAll(a, b);
+    }
+  });
+
+  it('reads audio loss, jitter and quality per channel type from the audio sent in the channels', async () => {
+    const perType = (families: PrometheusFamily[], name: string) =>
+      Object.fromEntries((families.find((f) => f.name === name)?.metrics ?? []).map((m) => [m.labels?.channel_type, m.value]));
+    const names = ['realtime_channel_audio_packet_loss_ratio', 'realtime_channel_audio_jitter_seconds', 'realtime_channel_audio_quality_score'];
+    const before = await scrape();
+    for (const name of names)
+      expect([name, perType(before, name)]).toEqual([name, { voice: expect.stringMatching(/^nan$/i), text: expect.stringMatching(/^nan$/i) }]);
+
+    const [alice, bob] = [await loginAs(t), await loginAs(t)];
+    const channel = await createChannel(t, alice.headers, { name: 'Voice room', channel_type: 'voice' });
+    await createChannel(t, alice.headers, { name: 'Text room', channel_type: 'text' });
+    const [a, b] = [await connectAs(t.url, alice.accessToken, '/voice'), await connectAs(t.url, bob.accessToken, '/voice')];
+    try {
+      for (const socket of [a, b]) expect(await emitWithAck(socket, 'JoinChannel', { channel_id: channel.id })).toMatchObject({ ok: true });
+      const heard = collect(b, 'AudioData', 5);
+      for (let seq = 0; seq < 5; seq++) a.emit('AudioData', { channel_id: channel.id, data: Buffer.alloc(160, seq), seq, timestamp: 1000 + seq * 20 });
+      await heard;
+
+      const after = await scrape();
+      expect(perType(after, 'realtime_channel_audio_packet_loss_ratio')).toEqual({ voice: '0', text: expect.stringMatching(/^nan$/i) });
+      const jitter = perType(after, 'realtime_channel_audio_jitter_seconds');
+      const quality = perType(after, 'realtime_channel_audio_quality_score');
+      expect([Number(jitter.voice) >= 0, Number(quality.voice) > 0 && Number(quality.voice) <= 1]).toEqual([true, true]);
+      expect([jitter.text, quality.text]).toEqual([expect.stringMatching(/^nan$/i), expect.stringMatching(/^nan$/i)]);
+    } finally {
+      closeAll(a, b);
+    }
+  });
+
   it('has alert rules and a dashboard that only query metrics the service exports', async () => {
     const exported = new Set((await scrape()).map((f) => f.name));
     const rules = (parse(read('deploy/prometheus/alerts.yml')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
@@ -100,6 +154,10 @@ describe('observability: names, gauges and the deploy files that use them', () =
       'event-loop',
       'memory',
       'rate-limit',
+      'active calls',
+      'loss by channel type',
+      'jitter by channel type',
+      'quality by channel type',
     ]) {
       expect([word, titles.includes(word)]).toEqual([word, true]);
     }

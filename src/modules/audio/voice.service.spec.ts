@@ -5,9 +5,10 @@ import { AppError } from '../../common/errors/app-error';
 import type { ErrorCode } from '../../common/errors/error-codes';
 import type { Env } from '../../config/env.validation';
 import type { ChannelJoin, ChannelsService } from '../channels/channels.service';
+import type { ChannelType } from '../channels/schemas/channel.schema';
 import type { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import type { MetricsSources } from '../metrics/metrics-sources.service';
-import type { AudioMetricsSnapshot } from '../metrics/metrics.types';
+import type { AudioMetricsSnapshot, ChannelClassAudio } from '../metrics/metrics.types';
 import type { UserStatsService } from '../stats/user-stats.service';
 import type { SocketLimits } from '../../common/websocket/socket-limits';
 import { strictMock } from '../../../test/utils/strict-mock';
@@ -134,6 +135,8 @@ describe('VoiceService', () => {
   let audioPacketRelayed: jest.Mock;
   let add: jest.Mock;
   let audioSource: () => AudioMetricsSnapshot;
+  let audioByTypeSource: () => Promise<ChannelClassAudio[]>;
+  let typesOf: jest.Mock<Promise<Map<string, ChannelType>>, [readonly string[]]>;
   let voice: FakeTransport;
   let ws: FakeTransport;
   let link: RecordingLink;
@@ -146,15 +149,22 @@ describe('VoiceService', () => {
     audioConfig = { ...DEFAULT_AUDIO_CONFIG, max_packet_bytes: MAX_PACKET_BYTES };
     audioPacketRelayed = jest.fn();
     add = jest.fn();
+    typesOf = jest.fn<Promise<Map<string, ChannelType>>, [readonly string[]]>();
     const config = jest.fn((key: string) => {
       if (key === 'AUDIO_PING_INTERVAL_MS') return PING_MS;
       throw new Error(`unexpected config key ${key}`);
     });
     service = new VoiceService(
-      strictMock<ChannelsService>({ join: channelsJoin, leave: channelsLeave }, 'channels'),
+      strictMock<ChannelsService>({ join: channelsJoin, leave: channelsLeave, typesOf }, 'channels'),
       strictMock<AudioConfigService>({ get: jest.fn(() => audioConfig) }, 'audio config'),
       strictMock<MetricsRecorder>({ audioPacketRelayed }, 'metrics'),
-      strictMock<MetricsSources>({ registerAudioSource: jest.fn((source: () => AudioMetricsSnapshot) => (audioSource = source)) }, 'metrics sources'),
+      strictMock<MetricsSources>(
+        {
+          registerAudioSource: jest.fn((source: () => AudioMetricsSnapshot) => (audioSource = source)),
+          registerAudioByChannelTypeSource: jest.fn((source: () => Promise<ChannelClassAudio[]>) => (audioByTypeSource = source)),
+        },
+        'metrics sources',
+      ),
       strictMock<UserStatsService>({ add }, 'user stats'),
       strictMock<ConfigService<Env, true>>({ get: config }, 'config'),
       (link = new RecordingLink()),
@@ -461,6 +471,36 @@ describe('VoiceService', () => {
         jitter_ms: null,
       });
       expect(service.channelSummary('unrelated')).toMatchObject({ packets_received: 0, active_streams: 0, packet_loss_rate: null });
+    });
+
+    it('offers the metrics the audio figures per channel type, every type listed, a channel of unknown type left out', async () => {
+      const alice = connect(ALICE, 'voice');
+      await joinAccepted(alice, 'c1');
+      await joinAccepted(connect(BOB, 'voice'), 'c1');
+      await joinAccepted(alice, 'c2');
+      await joinAccepted(alice, 'gone');
+      typesOf.mockResolvedValue(
+        new Map<string, ChannelType>([
+          ['c1', 'voice'],
+          ['c2', 'voice'],
+        ]),
+      );
+
+      service.relay(alice, packet('c1', 'alice', 0), 100, performance.now());
+      service.relay(alice, packet('c1', 'alice', 1), 100, performance.now());
+      service.relay(alice, packet('c2', 'alice', 0), 100, performance.now());
+      service.relay(alice, packet('c2', 'alice', 2), 100, performance.now());
+      service.relay(alice, packet('gone', 'alice', 0), 100, performance.now());
+      service.relay(alice, packet('gone', 'alice', 9), 100, performance.now());
+
+      const byType = await audioByTypeSource();
+
+      expect(typesOf.mock.calls).toEqual([[['c1', 'c2', 'gone']]]);
+      // Expected 2 + 3 packets, 1 lost: 1/5, over the voice channels only.
+      expect(byType).toEqual([
+        { channel_type: 'voice', packet_loss_rate: 0.2, jitter_ms: null, audio_quality_score: expect.any(Number) as unknown },
+        { channel_type: 'text', packet_loss_rate: null, jitter_ms: null, audio_quality_score: null },
+      ]);
     });
 
     it('averages the smoothed round-trip times of the channel connections', async () => {

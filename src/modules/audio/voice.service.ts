@@ -9,9 +9,10 @@ import { SocketLimits } from '../../common/websocket/socket-limits';
 import type { Env } from '../../config/env.validation';
 import { CHANNEL_EVENTS, ChannelDeletedEvent, ChannelMembersReleasedEvent } from '../channels/channels.events';
 import { ChannelsService } from '../channels/channels.service';
+import { CHANNEL_TYPES, ChannelType } from '../channels/schemas/channel.schema';
 import { MetricsRecorder } from '../metrics/metrics-recorder.service';
 import { MetricsSources } from '../metrics/metrics-sources.service';
-import type { AudioMetricsSnapshot } from '../metrics/metrics.types';
+import type { AudioMetricsSnapshot, ChannelClassAudio } from '../metrics/metrics.types';
 import { UserStatsService } from '../stats/user-stats.service';
 import { AudioConfigService } from './audio-config.service';
 import { AUDIO_EVENTS, AudioConfigChangedEvent } from './audio.events';
@@ -61,6 +62,7 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
     this.limits.assign(['AudioData'], 'audio');
     this.limits.setAudioFrameRate(1000 / this.audioConfig.get().frame_duration_ms);
     this.metricsSources.registerAudioSource(() => this.audioSnapshot());
+    this.metricsSources.registerAudioByChannelTypeSource(() => this.audioByChannelType());
     this.link.bind(this, () => this.localTotals());
     const pingEvery = this.config.get('AUDIO_PING_INTERVAL_MS', { infer: true });
     this.timers.push(
@@ -343,6 +345,22 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
     const rtts: number[] = [];
     for (const connection of connections) if (connection.rttMs !== null) rtts.push(connection.rttMs);
     return rtts;
+  }
+
+  /** This instance's audio figures per channel type (every type listed, nulls where its channels carried no audio). */
+  private async audioByChannelType(): Promise<ChannelClassAudio[]> {
+    const channelIds = [...this.stats.keys()];
+    const types = await this.channels.typesOf(channelIds);
+    const byType = new Map<ChannelType, AudioTotals[]>(CHANNEL_TYPES.map((type) => [type, []]));
+    for (const channelId of channelIds) {
+      const type = types.get(channelId);
+      // A channel deleted meanwhile has no type any more: its figures go with it.
+      if (type) byType.get(type)!.push(this.channelTotals(channelId));
+    }
+    return [...byType].map(([channel_type, parts]) => {
+      const { packet_loss_rate, jitter_ms, audio_quality_score } = finish(addTotals(parts));
+      return { channel_type, packet_loss_rate, jitter_ms, audio_quality_score };
+    });
   }
 
   private audioSnapshot(): AudioMetricsSnapshot {

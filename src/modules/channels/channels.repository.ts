@@ -55,6 +55,14 @@ export class ChannelsRepository implements OnModuleInit {
     return this.channels.findById(id).lean<ChannelRecord>().exec();
   }
 
+  /** The type of each of these channels that exists. */
+  findTypes(ids: readonly string[]): Promise<Pick<ChannelRecord, '_id' | 'channel_type'>[]> {
+    return this.channels
+      .find({ _id: { $in: ids } }, { channel_type: 1 })
+      .lean<Pick<ChannelRecord, '_id' | 'channel_type'>[]>()
+      .exec();
+  }
+
   list(filter: ChannelFilter): Promise<ChannelRecord[]> {
     const query: FilterQuery<Channel> = {};
     if (filter.privateVisibleTo !== 'all') {

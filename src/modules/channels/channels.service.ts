@@ -11,7 +11,7 @@ import { CHANNEL_EVENTS, ChannelDeletedEvent } from './channels.events';
 import { ChannelsRepository, NewChannel } from './channels.repository';
 import type { CreateChannelDto } from './dto/create-channel.dto';
 import type { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
-import type { ChannelRecord } from './schemas/channel.schema';
+import type { ChannelRecord, ChannelType } from './schemas/channel.schema';
 
 export const DEFAULT_MAX_USERS = 10;
 
@@ -34,6 +34,8 @@ export interface ChannelJoin {
 @Injectable()
 export class ChannelsService {
   private readonly quota: number;
+  /** Channel types by id, for the metrics: a type never changes after creation, so one read per channel suffices. */
+  private readonly types = new Map<string, ChannelType>();
 
   constructor(
     private readonly channels: ChannelsRepository,
@@ -143,6 +145,7 @@ export class ChannelsService {
     if (!channel || !user || !canSee(channel, user)) throw new AppError('CHANNEL_NOT_FOUND');
     if (channel.owner_id !== user.userId && !isAdmin(user)) throw new AppError('PERMISSION_DENIED');
     if (!(await this.channels.deleteById(id))) throw new AppError('CHANNEL_NOT_FOUND');
+    this.types.delete(id);
     const members = await this.membership.removeChannel(id);
     await this.events.emitAsync(CHANNEL_EVENTS.deleted, { channel_id: id, members } satisfies ChannelDeletedEvent);
   }
@@ -150,6 +153,21 @@ export class ChannelsService {
   async snapshot(): Promise<{ total_channels: number; active_channels: number }> {
     const [total, active] = await Promise.all([this.channels.count(), this.membership.activeChannelCount()]);
     return { total_channels: total, active_channels: active };
+  }
+
+  /**
+   * The type of each of these channels that exists, read from the database only for ids not seen before
+   * (a scrape asks for the same channels again and again; types never change).
+   */
+  async typesOf(ids: readonly string[]): Promise<Map<string, ChannelType>> {
+    const unknown = ids.filter((id) => !this.types.has(id));
+    if (unknown.length > 0) for (const { _id, channel_type } of await this.channels.findTypes(unknown)) this.types.set(_id, channel_type);
+    const types = new Map<string, ChannelType>();
+    for (const id of ids) {
+      const type = this.types.get(id);
+      if (type) types.set(id, type);
+    }
+    return types;
   }
 
   private quotaReached(): AppError {

@@ -37,6 +37,8 @@ describe('MetricsSources', () => {
     expect(sources.presence()).toEqual({ connected_users: 0, connections: 0 });
     await expect(sources.channels()).resolves.toEqual({ total_channels: 0, active_channels: 0 });
     expect(sources.audioLatencyTargetMs()).toBeNull();
+    await expect(sources.audioByChannelType()).resolves.toEqual([]);
+    await expect(sources.activeCalls()).resolves.toBeNull();
   });
 
   it('reads each registered source at the moment it is asked, not at registration', async () => {
@@ -70,5 +72,10 @@ describe('MetricsSources', () => {
     sources.registerAudioLatencyTarget(() => 50);
     expect(() => sources.registerAudioLatencyTarget(() => 60)).toThrow('The audio latency target metrics source is already registered');
     expect(sources.audioLatencyTargetMs()).toBe(50);
+    sources.registerCallSource(() => Promise.resolve(2));
+    expect(() => sources.registerCallSource(() => Promise.resolve(3))).toThrow('The call metrics source is already registered');
+    await expect(sources.activeCalls()).resolves.toBe(2);
+    sources.registerAudioByChannelTypeSource(() => Promise.resolve([]));
+    expect(() => sources.registerAudioByChannelTypeSource(() => Promise.resolve([]))).toThrow('The audio by channel type metrics source is already registered');
   });
 });

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import {
+  AudioByChannelTypeSource,
   AudioMetricsSnapshot,
   AudioSource,
+  CallSource,
+  ChannelClassAudio,
   ChannelSnapshot,
   ChannelSource,
   EMPTY_AUDIO,
@@ -24,6 +27,8 @@ export class MetricsSources {
   private presenceSource: PresenceSource | null = null;
   private channelSource: ChannelSource | null = null;
   private audioLatencyTargetSource: (() => number) | null = null;
+  private audioByChannelTypeSource: AudioByChannelTypeSource | null = null;
+  private callSource: CallSource | null = null;
 
   registerAudioSource(source: AudioSource): void {
     this.audioSource = claim(this.audioSource, source, 'audio');
@@ -42,6 +47,14 @@ export class MetricsSources {
     this.audioLatencyTargetSource = claim(this.audioLatencyTargetSource, source, 'audio latency target');
   }
 
+  registerAudioByChannelTypeSource(source: AudioByChannelTypeSource): void {
+    this.audioByChannelTypeSource = claim(this.audioByChannelTypeSource, source, 'audio by channel type');
+  }
+
+  registerCallSource(source: CallSource): void {
+    this.callSource = claim(this.callSource, source, 'call');
+  }
+
   /** A source not registered yet (its module absent or still starting) reads as zeros / nulls. */
   audio(): AudioMetricsSnapshot {
     return this.audioSource ? this.audioSource() : EMPTY_AUDIO;
@@ -53,6 +66,16 @@ export class MetricsSources {
 
   channels(): Promise<ChannelSnapshot> {
     return this.channelSource ? this.channelSource() : Promise.resolve(EMPTY_CHANNELS);
+  }
+
+  /** No entries until the audio module registers. */
+  audioByChannelType(): Promise<ChannelClassAudio[]> {
+    return this.audioByChannelTypeSource ? this.audioByChannelTypeSource() : Promise.resolve([]);
+  }
+
+  /** null until the signaling module registers. */
+  activeCalls(): Promise<number | null> {
+    return this.callSource ? this.callSource() : Promise.resolve(null);
   }
 
   /** null until the audio module registers its config. */

@@ -26,7 +26,21 @@ export interface ChannelSnapshot {
   active_channels: number;
 }
 
+/** Audio figures of the channels of one class (`channel_type`) on this instance; null where nothing was measured. */
+export interface ChannelClassAudio {
+  channel_type: string;
+  /** 0..1 */
+  packet_loss_rate: number | null;
+  jitter_ms: number | null;
+  /** 0..1 */
+  audio_quality_score: number | null;
+}
+
 export type AudioSource = () => AudioMetricsSnapshot;
+/** One entry per channel type, with or without data. */
+export type AudioByChannelTypeSource = () => Promise<ChannelClassAudio[]>;
+/** Calls ringing or connected (over the cluster when calls are shared through Redis). */
+export type CallSource = () => Promise<number>;
 export type PresenceSource = () => PresenceSnapshot;
 export type ChannelSource = () => Promise<ChannelSnapshot>;
 

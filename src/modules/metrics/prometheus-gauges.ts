@@ -4,6 +4,7 @@ import { InstanceIdentity } from '../../common/redis/instance-identity';
 import { MetricsCollector } from './metrics-collector.service';
 import { METRIC_PREFIX, MetricsRecorder } from './metrics-recorder.service';
 import { MetricsSources } from './metrics-sources.service';
+import type { ChannelClassAudio } from './metrics.types';
 
 /**
  * Gauges read from the modules' own figures when Prometheus scrapes (collect callbacks), so the hot paths do
@@ -59,6 +60,23 @@ export class PrometheusGauges implements OnModuleInit {
       return sample === null ? null : Number(sample.database_up);
     });
     gauge('audio_quality_score', 'Audio quality 0..1 from latency, jitter and loss (E-model, docs/audio-stats.md)', () => sources.audio().audio_quality_score);
+    gauge('calls_active', 'Calls ringing or connected', () => sources.activeCalls());
+
+    // Every channel type is labelled, NaN while its channels carry no audio.
+    const typeGauge = (name: string, help: string, read: (audio: ChannelClassAudio) => number | null) =>
+      new Gauge({
+        name: `${METRIC_PREFIX}${name}`,
+        help,
+        labelNames: ['channel_type'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const audio of await sources.audioByChannelType()) this.labels(audio.channel_type).set(read(audio) ?? Number.NaN);
+        },
+      });
+    typeGauge('channel_audio_packet_loss_ratio', 'Audio packet loss per channel type, 0..1', (audio) => audio.packet_loss_rate);
+    typeGauge('channel_audio_jitter_seconds', 'RFC 3550 interarrival jitter per channel type, mean over its streams', (audio) => seconds(audio.jitter_ms));
+    typeGauge('channel_audio_quality_score', 'Audio quality 0..1 per channel type (E-model)', (audio) => audio.audio_quality_score);
   }
 }
 

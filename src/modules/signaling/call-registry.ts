@@ -35,6 +35,8 @@ export abstract class CallRegistry {
   abstract close(call: Call): Promise<boolean>;
   /** Ends every call (admin reset) and returns them. */
   abstract clear(): Promise<Call[]>;
+  /** How many calls are ringing or active (for the metrics; never on a hot path). */
+  abstract count(): Promise<number>;
 }
 
 /** One process's calls. Each method runs to completion without awaiting, so it is atomic on Node's single thread. */
@@ -82,6 +84,11 @@ export class InMemoryCallRegistry extends CallRegistry {
     const calls = [...new Set(this.byUser.values())];
     this.byUser.clear();
     return calls;
+  }
+
+  async count(): Promise<number> {
+    // Both parties map to the same call.
+    return this.byUser.size / 2;
   }
 }
 

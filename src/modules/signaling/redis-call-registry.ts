@@ -237,6 +237,11 @@ export class RedisCallRegistry extends CallRegistry {
     return calls;
   }
 
+  /** Every instance's calls: the size of the set of all call ids, which every script keeps in step with the calls. */
+  count(): Promise<number> {
+    return this.redis.scard(`${this.prefix}:all`);
+  }
+
   /** Counts a command under way (already sent), so that a heal never interleaves with it. */
   private async tracked<T>(command: Promise<T>): Promise<T> {
     this.inFlight++;

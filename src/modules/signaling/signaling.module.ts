@@ -6,6 +6,7 @@ import { CallRegistry, InMemoryCallRegistry } from './call-registry';
 import { CallRegistryReaper } from './call-registry.reaper';
 import { RedisCallRegistry } from './redis-call-registry';
 import { SignalingGateway } from './signaling.gateway';
+import { SignalingMetrics } from './signaling.metrics';
 import { SignalingService } from './signaling.service';
 
 /** WebRTC call signaling between connected users (namespace `/`). */
@@ -15,6 +16,7 @@ import { SignalingService } from './signaling.service';
     SignalingService,
     SignalingGateway,
     CallRegistryReaper,
+    SignalingMetrics,
     {
       // One process keeps calls in memory; with REDIS_URL every instance shares them.
       provide: CallRegistry,

@@ -117,10 +117,14 @@ describe.each([
   });
 
   it('lets either party end the call, and nobody else', async () => {
+    expect(await calls.count()).toBe(0);
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
+    expect(await calls.count()).toBe(1);
     await service.answerCall(BOB, 'sb', { targetUserId: 'alice', signalData: ANSWER });
+    expect(await calls.count()).toBe(1);
     await denied(() => service.endCall(CAROL, { targetUserId: 'alice' }), 'No call with this user');
     await service.endCall(BOB, { targetUserId: 'alice' });
+    expect(await calls.count()).toBe(0);
     expect(toUser).toHaveBeenLastCalledWith('alice', 'callEnded', { from: 'bob' });
     await denied(() => service.endCall(ALICE, { targetUserId: 'bob' }), 'No call with this user');
   });
@@ -149,6 +153,7 @@ describe.each([
     await service.callUser(ALICE, 'sa', { targetUserId: 'bob', signalData: OFFER });
     toUser.mockClear();
     expect(await service.reset()).toEqual({ calls_ended: 1 });
+    expect(await calls.count()).toBe(0);
     expect(toUser.mock.calls).toEqual([
       ['alice', 'callEnded', { from: 'bob' }],
       ['bob', 'callEnded', { from: 'alice' }],
@@ -186,6 +191,7 @@ describe('RedisCallRegistry', () => {
     await alive.open({ caller: 'carol', callee: 'dave', callerSocket: 'sc' });
     await dead.answer('dave', 'carol', 'sd');
     await alive.open({ caller: 'erin', callee: 'frank', callerSocket: 'se' });
+    expect(await alive.count()).toBe(3);
     const [first, second] = await Promise.all([alive.releaseInstance('dead#1'), alive.releaseInstance('dead#1')]);
     const released = [...first, ...second].sort((x, y) => x.call.caller.localeCompare(y.call.caller));
     expect(released).toEqual([
@@ -195,6 +201,7 @@ describe('RedisCallRegistry', () => {
     expect(await alive.of('alice')).toBeUndefined();
     expect(await alive.of('dave')).toBeUndefined();
     expect(await alive.of('erin')).toMatchObject({ caller: 'erin', callee: 'frank', state: 'ringing' });
+    expect(await alive.count()).toBe(1);
     expect((await alive.clear()).map((call) => call.caller)).toEqual(['erin']);
     expect(await alive.of('frank')).toBeUndefined();
   });
