@@ -53,7 +53,8 @@ const redact = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');
       imports: [EmbeddedDatabaseModule],
       inject: [ConfigService, EMBEDDED_DATABASE, DatabaseAvailability],
       useFactory: async (config: ConfigService<Env, true>, embedded: EmbeddedDatabase | null, availability: DatabaseAvailability) => {
-        const uri = config.get('MONGODB_URI', { infer: true }) ?? (await embedded!.start());
+        const configured = config.get('MONGODB_URI', { infer: true });
+        const uri = configured ?? (await embedded!.start());
         // One ordinary pool whatever the server: the embedded FerretDB is patched to apply updates atomically (docs/database.md).
         return {
           uri,
@@ -67,7 +68,12 @@ const redact = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');
             guardConnection(connection, availability);
             return connection;
           },
-          connectionErrorFactory: (error: MongooseError) => new MongooseError(`${NO_DATABASE_HINT} (${redact(uri)}: ${error.message})`),
+          connectionErrorFactory: (error: MongooseError) =>
+            new MongooseError(
+              configured
+                ? `The database at MONGODB_URI (${redact(uri)}) does not answer: ${error.message}. Check it, or unset MONGODB_URI to use the embedded database.`
+                : `${NO_DATABASE_HINT} (${redact(uri)}: ${error.message})`,
+            ),
         };
       },
     }),

@@ -209,7 +209,9 @@ describe('the embedded database and the service process (built app, separate pro
     expect(code).toBe(1);
     const lines = service.stderr().trim().split('\n');
     expect(lines.filter((line) => !line.startsWith('listening-port'))).toEqual([
-      expect.stringMatching(/^Startup failed: No database available: set MONGODB_URI .* \(mongodb:\/\/127\.0\.0\.1:1\/: .+\)$/),
+      expect.stringMatching(
+        /^Startup failed: The database at MONGODB_URI \(mongodb:\/\/127\.0\.0\.1:1\/\) does not answer: .+\. Check it, or unset MONGODB_URI to use the embedded database\.$/,
+      ),
     ]);
   }, 45_000);
 });
