@@ -227,7 +227,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     // A frame over 64 KB: ws reports it here and closes this socket alone with 1009.
     ws.on('error', (error) => this.logger.debug(`/ws client error: ${error.message}`));
     // A protocol's cleanup may need a store that is away (Redis): log it, never an unhandled rejection.
-    ws.once('close', () => this.closed(client).catch((error: Error) => this.logger.warn(`/ws close cleanup failed: ${error.message}`)));
+    ws.once('close', () => void this.closed(client).catch((error: Error) => this.logger.warn(`/ws close cleanup failed: ${error.message}`)));
   }
 
   private async closed(client: Client): Promise<void> {
