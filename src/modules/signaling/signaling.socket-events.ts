@@ -1,13 +1,7 @@
 import type { ErrorCode } from '../../common/errors/error-codes';
 import type { WsErrorPayload } from '../../common/errors/app-error';
 import type { AckCallback } from '../../common/websocket/ws-ack';
-import type { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from './dto/signaling.dto';
-
-/**
- * WebRTC session descriptions and candidates are opaque to the service: it
- * relays them between the two parties of a call without reading them.
- */
-export type SignalData = Record<string, unknown>;
+import type { AnswerCallDto, CallUserDto, IceCandidateDto, SignalData, TargetUserDto } from './dto/signaling.dto';
 
 export interface IncomingCallPayload {
   from: string;

@@ -1,5 +1,10 @@
 import { IsObject, IsUUID, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface, Validate } from 'class-validator';
-import type { SignalData } from '../signaling.socket-events';
+
+/**
+ * WebRTC session descriptions and candidates are opaque to the service: it
+ * relays them between the two parties of a call without reading them.
+ */
+export type SignalData = Record<string, unknown>;
 
 /** Relayed WebRTC objects: an SDP offer is a few KB, a candidate a few hundred bytes. */
 export const MAX_SIGNAL_BYTES = 16 * 1024;
