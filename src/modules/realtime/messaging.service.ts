@@ -5,7 +5,7 @@ import { RealtimePublisher } from '../../common/websocket/realtime.publisher';
 import { UserStatsService } from '../stats/user-stats.service';
 import { PresenceService } from './presence/presence.service';
 import type { PresenceUser } from './presence/presence.store';
-import type { MessagePayload } from './realtime.socket-events';
+import type { MessagePayload } from '../../contracts/socket-events';
 
 /** Messages from users and back-end services to connected users. */
 @Injectable()

@@ -1,22 +1,8 @@
+import type { ConnectedUser, MessagePayload } from '../../contracts/socket-events';
 import type { UserProfile } from '../users/user.presenter';
 import type { UserScoreUpdatedEvent } from '../users/users.events';
 import type { WsErrorPayload } from '../../common/errors/app-error';
 import type { AckCallback } from '../../common/websocket/ws-ack';
-
-/** `users`: the connected users, sent to a socket when it connects. */
-export interface ConnectedUser {
-  id: string;
-  username: string;
-}
-
-/** `message`: what POST /api/users/:id/message and /broadcast deliver. */
-export interface MessagePayload {
-  /** The sender's user id, or `"service"` for the service principal. */
-  from: string;
-  message: string;
-  /** ISO-8601. */
-  sent_at: string;
-}
 
 /** Server→client events of namespace `/` (besides the signaling ones). */
 export interface RealtimeServerEvents {

@@ -11,7 +11,7 @@ import { PRESENCE_EVENTS, PresenceDepartedEvent, SocketClosedEvent } from '../re
 import { UserStatsService } from '../stats/user-stats.service';
 import { Call, CallRegistry, peerOf } from './call-registry';
 import type { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from './dto/signaling.dto';
-import type { IceCandidatePayload } from './signaling.socket-events';
+import type { IceCandidateOutPayload } from '../../contracts/socket-events';
 
 /** What became of a `callUser`. */
 export type CallOutcome = 'ringing' | 'busy' | 'offline';
@@ -30,7 +30,7 @@ interface Ringing {
   /** Candidates relayed (or held) so far through this instance. */
   candidates: number;
   /** Candidates sent while the callee's presence was being checked: relayed after the offer, in order. */
-  held: { to: string; payload: IceCandidatePayload }[] | null;
+  held: { to: string; payload: IceCandidateOutPayload }[] | null;
 }
 
 /**

@@ -1,41 +1,14 @@
-import type { ErrorCode } from '../../common/errors/error-codes';
+import type {
+  CallAcceptedPayload,
+  CallEndedPayload,
+  CallErrorPayload,
+  CallRejectedPayload,
+  IceCandidateOutPayload,
+  IncomingCallPayload,
+} from '../../contracts/socket-events';
 import type { WsErrorPayload } from '../../common/errors/app-error';
 import type { AckCallback } from '../../common/websocket/ws-ack';
-import type { AnswerCallDto, CallUserDto, IceCandidateDto, SignalData, TargetUserDto } from './dto/signaling.dto';
-
-export interface IncomingCallPayload {
-  from: string;
-  username: string;
-  signalData: SignalData;
-}
-
-export interface CallAcceptedPayload {
-  from: string;
-  signalData: SignalData;
-}
-
-export interface CallRejectedPayload {
-  from: string;
-  /** `busy` when the callee was already in a call. */
-  reason?: 'busy';
-}
-
-export interface CallEndedPayload {
-  from: string;
-  /** `timeout` when nobody answered within the ring timeout. */
-  reason?: 'timeout';
-}
-
-export interface IceCandidatePayload {
-  from: string;
-  candidate: Record<string, unknown>;
-}
-
-export interface CallErrorPayload {
-  targetUserId: string;
-  error_code: ErrorCode;
-  message: string;
-}
+import type { AnswerCallDto, CallUserDto, IceCandidateDto, TargetUserDto } from './dto/signaling.dto';
 
 /** Server→client WebRTC signaling events. */
 export interface SignalingServerEvents {
@@ -43,7 +16,7 @@ export interface SignalingServerEvents {
   callAccepted: (payload: CallAcceptedPayload) => void;
   callRejected: (payload: CallRejectedPayload) => void;
   callEnded: (payload: CallEndedPayload) => void;
-  iceCandidate: (payload: IceCandidatePayload) => void;
+  iceCandidate: (payload: IceCandidateOutPayload) => void;
   callError: (payload: CallErrorPayload) => void;
   error: (payload: WsErrorPayload) => void;
 }
@@ -63,6 +36,6 @@ declare module '../../common/websocket/realtime.publisher' {
     callAccepted: CallAcceptedPayload;
     callRejected: CallRejectedPayload;
     callEnded: CallEndedPayload;
-    iceCandidate: IceCandidatePayload;
+    iceCandidate: IceCandidateOutPayload;
   }
 }

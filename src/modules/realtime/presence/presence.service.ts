@@ -5,7 +5,7 @@ import { AppError } from '../../../common/errors/app-error';
 import { MetricsSources } from '../../metrics/metrics-sources.service';
 import { UserStatsService } from '../../stats/user-stats.service';
 import { PRESENCE_EVENTS, PresenceDepartedEvent, SocketClosedEvent } from '../realtime.events';
-import type { ConnectedUser } from '../realtime.socket-events';
+import type { ConnectedUser } from '../../../contracts/socket-events';
 import { PresenceStore, PresenceUser } from './presence.store';
 
 export interface ConnectResult {

@@ -134,9 +134,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
     const local = await this.local.add(connection);
     const entry = JSON.stringify([userId, username, connectedAt]);
     this.entries.set(socketId, entry);
-    if (!this.connections.available) return this.degraded(local);
-    this.inFlight += 1;
-    try {
+    return this.shared(local, async () => {
       const first = await this.redis.presenceAdd(
         socketsKey(this.incarnation),
         userKey(userId),
@@ -150,20 +148,13 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
         entry,
       );
       return { first: first === 1 };
-    } catch (error) {
-      this.logger.warn(`presence kept in memory until Redis answers: ${(error as Error).message}`);
-      return this.degraded(local);
-    } finally {
-      this.inFlight -= 1;
-    }
+    });
   }
 
   async remove(userId: string, socketId: string): Promise<{ last: boolean }> {
     const local = await this.local.remove(userId, socketId);
     if (!this.entries.delete(socketId)) return { last: false };
-    if (!this.connections.available) return this.degraded(local);
-    this.inFlight += 1;
-    try {
+    return this.shared(local, async () => {
       const last = await this.redis.presenceRemove(
         socketsKey(this.incarnation),
         userKey(userId),
@@ -174,12 +165,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
         userId,
       );
       return { last: last === 1 };
-    } catch (error) {
-      this.logger.warn(`presence kept in memory until Redis answers: ${(error as Error).message}`);
-      return this.degraded(local);
-    } finally {
-      this.inFlight -= 1;
-    }
+    });
   }
 
   async connectionCount(userId: string): Promise<number> {
@@ -238,6 +224,20 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
   }
 
   /** Redis missed a change: this instance's own answer stands, and the next sync writes it back. */
+  /** The cluster's answer from Redis, or this instance's own while Redis is away (written back when it returns). */
+  private async shared<T>(local: T, fromRedis: () => Promise<T>): Promise<T> {
+    if (!this.connections.available) return this.degraded(local);
+    this.inFlight += 1;
+    try {
+      return await fromRedis();
+    } catch (error) {
+      this.logger.warn(`presence kept in memory until Redis answers: ${(error as Error).message}`);
+      return this.degraded(local);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
   private degraded<T>(local: T): T {
     this.dirty = true;
     return local;

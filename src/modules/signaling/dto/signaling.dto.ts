@@ -1,10 +1,5 @@
 import { IsObject, IsUUID, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface, Validate } from 'class-validator';
-
-/**
- * WebRTC session descriptions and candidates are opaque to the service: it
- * relays them between the two parties of a call without reading them.
- */
-export type SignalData = Record<string, unknown>;
+import type { SignalData } from '../../../contracts/socket-events';
 
 /** Relayed WebRTC objects: an SDP offer is a few KB, a candidate a few hundred bytes. */
 export const MAX_SIGNAL_BYTES = 16 * 1024;
