@@ -6,6 +6,7 @@ import { AdvancedUsersController } from './advanced-users.controller';
 import { AdvancedUsersService } from './advanced-users.service';
 import { ApiUsersController } from './api-users.controller';
 import { PasswordHasher } from './password-hasher.service';
+import { UserProfileCache } from './user-profile-cache';
 import { User, UserSchema } from './schemas/user.schema';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
@@ -15,7 +16,7 @@ import { UsersService } from './users.service';
 @Module({
   imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]), InvitationsModule],
   controllers: [UsersController, ApiUsersController, AdvancedUsersController],
-  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService, AdvancedUsersService],
+  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService, AdvancedUsersService, UserProfileCache],
   exports: [UsersService],
 })
 export class UsersModule {}
