@@ -20,6 +20,7 @@ import { RedisLoginLockout } from './redis-login-lockout';
 import { Session, SessionSchema } from './schemas/session.schema';
 import { SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
+import { SessionSharing } from './session-sharing';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { AccessTokenStrategy } from './strategies/access-token.strategy';
@@ -60,6 +61,7 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
     },
     SessionCache,
     SessionRevocations,
+    SessionSharing,
     SessionsRepository,
     SessionsService,
     ServiceKeyVerifier,

@@ -1,4 +1,5 @@
 import type { ClusterBus } from '../../common/redis/cluster-bus';
+import type { RedisConnections } from '../../common/redis/redis-connections';
 import { strictMock } from '../../../test/utils/strict-mock';
 import { USER_PROFILE_TTL_MS, UserProfileCache } from './user-profile-cache';
 import type { PublicUser } from './user.presenter';
@@ -18,11 +19,14 @@ describe('UserProfileCache', () => {
   let publish: jest.Mock;
   let subscribe: jest.Mock;
   let cache: UserProfileCache;
+  /** What RedisConnections says: several instances, Redis up or not. */
+  const redis = { enabled: false, available: false };
 
   beforeEach(() => {
     publish = jest.fn();
     subscribe = jest.fn();
-    cache = new UserProfileCache(strictMock<ClusterBus>({ publish, subscribe }, 'bus'));
+    Object.assign(redis, { enabled: false, available: false });
+    cache = new UserProfileCache(strictMock<ClusterBus>({ publish, subscribe }, 'bus'), redis as RedisConnections);
     cache.onModuleInit();
   });
 
@@ -104,5 +108,24 @@ describe('UserProfileCache', () => {
     expect(cache.get('u0')).toBeUndefined();
     expect(cache.get('u1')).toBeDefined();
     expect(cache.get('u50000')).toBeDefined();
+  });
+
+  it('with other instances, caches nothing while Redis is away and starts empty when it returns', async () => {
+    Object.assign(redis, { enabled: true, available: true });
+    await cache.load('u1', () => Promise.resolve(user('u1', 'Before the outage')));
+    expect(cache.get('u1')).toBeDefined();
+
+    redis.available = false;
+    expect(cache.get('u1')).toBeUndefined();
+    const read = jest.fn(() => Promise.resolve(user('u1', 'During the outage')));
+    await cache.load('u1', read);
+    await cache.load('u1', read);
+    expect(read).toHaveBeenCalledTimes(2);
+    expect(cache.size).toBe(0);
+
+    redis.available = true;
+    expect(cache.get('u1')).toBeUndefined();
+    await cache.load('u1', () => Promise.resolve(user('u1', 'After')));
+    expect(cache.get('u1')?.display_name).toBe('After');
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ClusterBus } from '../../common/redis/cluster-bus';
+import { RedisConnections } from '../../common/redis/redis-connections';
 import type { PublicUser } from './user.presenter';
 
 /** A backstop only: every write of the users module drops the entry at once, on every instance. */
@@ -22,14 +23,20 @@ interface Entry {
  * instance. A read that was under way when the entry was dropped may have read the old
  * document: it answers its callers but is not kept. Concurrent reads of one account share
  * one database read. Bounded: the oldest entry goes first when full. Entries are shared by
- * every caller and frozen.
+ * every caller and frozen. With several instances, nothing is cached while Redis is away (an
+ * invalidation sent meanwhile is lost), and the cache starts empty again when it returns.
  */
 @Injectable()
 export class UserProfileCache implements OnModuleInit {
   private readonly entries = new Map<string, Entry>();
   private readonly loads = new Map<string, Promise<PublicUser | null>>();
+  /** Whether the other instances' invalidations could reach us at the last look. */
+  private busUp = true;
 
-  constructor(private readonly bus: ClusterBus) {}
+  constructor(
+    private readonly bus: ClusterBus,
+    private readonly redis: RedisConnections,
+  ) {}
 
   onModuleInit(): void {
     this.bus.subscribe(BUS_TOPIC, (message) => {
@@ -40,6 +47,7 @@ export class UserProfileCache implements OnModuleInit {
 
   /** The cached account, or undefined when there is none fresh (then `load` it). */
   get(id: string, now = Date.now()): PublicUser | undefined {
+    if (!this.trusted()) return undefined;
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
     if (now < entry.until) return entry.user;
@@ -49,6 +57,7 @@ export class UserProfileCache implements OnModuleInit {
 
   /** Reads through `read` (once for all concurrent callers) and keeps the result unless it was invalidated meanwhile. */
   load(id: string, read: () => Promise<PublicUser | null>, now = Date.now()): Promise<PublicUser | null> {
+    if (!this.trusted()) return read();
     const pending = this.loads.get(id);
     if (pending) return pending;
     const load: Promise<PublicUser | null> = read().then(
@@ -84,6 +93,18 @@ export class UserProfileCache implements OnModuleInit {
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     this.entries.set(id, { user: Object.freeze(user), until: now + USER_PROFILE_TTL_MS });
+  }
+
+  /** False while Redis is away with other instances about; any change of that empties the cache. */
+  private trusted(): boolean {
+    if (!this.redis.enabled) return true;
+    const up = this.redis.available;
+    if (up !== this.busUp) {
+      this.busUp = up;
+      this.entries.clear();
+      this.loads.clear();
+    }
+    return up;
   }
 
   /** Also detaches a read under way, so that it is not kept and later callers read again. */

@@ -1,6 +1,7 @@
 import type { ConfigService } from '@nestjs/config';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { ClusterBus } from '../../common/redis/cluster-bus';
+import type { RedisConnections } from '../../common/redis/redis-connections';
 import * as bcrypt from 'bcrypt';
 import { StrictStubs, strictMock } from '../../../test/utils/strict-mock';
 import type { Env } from '../../config/env.validation';
@@ -82,7 +83,7 @@ describe('UsersService', () => {
   beforeEach(() => {
     emit = jest.fn().mockReturnValue(true);
     publish = jest.fn();
-    profiles = new UserProfileCache(strictMock<ClusterBus>({ publish }, 'bus'));
+    profiles = new UserProfileCache(strictMock<ClusterBus>({ publish }, 'bus'), strictMock<RedisConnections>({ enabled: false }, 'redis'));
   });
 
   describe('find (the profile cache)', () => {
