@@ -79,9 +79,9 @@ export class AuthGuard implements CanActivate {
 }
 
 /**
- * `info` is one reason per strategy tried: an AppError from ours,
- * passport-jwt's own errors for a bad token, nothing for a credential that was
- * not presented.
+ * `info` is one reason per strategy tried: an AppError from ours (jsonwebtoken's
+ * own errors are mapped too, should a strategy pass one on), nothing for a
+ * credential that was not presented.
  */
 function refusalOf(info: unknown): AppError {
   for (const reason of Array.isArray(info) ? info : [info]) {
