@@ -8,9 +8,10 @@ import { isObservable } from 'rxjs';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { originAllowed } from '../../config/cors';
 import { AppError } from '../errors/app-error';
-import { clientIp, trustProxyOf } from '../net/client-ip';
+import { trustProxyOf } from '../net/client-ip';
 import { RedisConnections } from '../redis/redis-connections';
 import { backlogOf } from './engine-backlog';
+import { limitEngineHandshakes } from './engine-handshake-limit';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
 import { CongestionClock, SocketLimits } from './socket-limits';
@@ -69,14 +70,16 @@ export class AppIoAdapter extends IoAdapter {
       // engine.io asks only for new handshakes (a request without a session id).
       allowRequest: (request, callback) => {
         if (!originAllowed(request.headers.origin, request.headers.host, allowed)) return callback('Origin not allowed', false);
-        if (limits.handshakes.take(clientIp(request, trust), performance.now()) > 0) {
-          metrics.handshakeRefused('socket.io');
-          return callback('RATE_LIMITED', false);
-        }
         callback(null, true);
       },
     };
     const server = super.createIOServer(port, settings) as Server;
+    limitEngineHandshakes(server.engine, {
+      limiter: limits.handshakes,
+      trust,
+      allowedOrigins: allowed,
+      onRefused: () => metrics.handshakeRefused('socket.io'),
+    });
     const redis = this.app.get(RedisConnections);
     if (redis.enabled) server.adapter(redisAdapter(redis));
 
