@@ -4,6 +4,7 @@
  *
  *   npm run build && node bench/abuse.mjs [--slow 100] [--seconds 10] [--frame-bytes 16000]
  *        [--entry dist/main.js] [--deadline 600] [--phases slow,flood,handshakes] [--cpu-prof DIR]
+ *        [--allow-load]   (run even when the machine is busy; the round trips are then not comparable)
  *
  * One service (production settings, the realtime limits at their defaults, see
  * docs/security.md) and, all the time, one well-behaved client that sends a
@@ -37,6 +38,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { postJson, sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
@@ -60,6 +62,7 @@ async function bench() {
   const FRAME_BYTES = intOption('frame-bytes', 16000, 64, 16384);
   const PHASES = new Set(String(textOption('phases', 'slow,flood,handshakes')).split(','));
   const CPU_PROF = textOption('cpu-prof', undefined);
+  await requireIdleMachine(args);
 
   const run = boundedRun(intOption('deadline', 600, 30, 3600));
   try {
