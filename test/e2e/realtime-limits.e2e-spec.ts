@@ -220,8 +220,11 @@ describe('realtime limits', () => {
       const post = await fetch(`${limited.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '40' });
       expect([post.status, await post.text()]).toEqual([200, 'ok']);
       expect((await fetch(`${limited.url}/socket.io/?EIO=4&transport=polling&sid=unknown`)).status).toBe(400);
-      // Neither is a request engine.io refuses anyway (a POST handshake is its 400, not a spent budget).
+      // Nor is a request engine.io refuses anyway: a POST handshake, an unknown transport, a disallowed origin.
       expect((await fetch(`${limited.url}/socket.io/?EIO=4&transport=polling`, { method: 'POST', body: '' })).status).toBe(400);
+      expect((await fetch(`${limited.url}/socket.io/?EIO=4&transport=carrier-pigeon`)).status).toBe(400);
+      const foreign = await handshake({ Origin: 'https://attacker.example' });
+      expect([foreign.status, ((await foreign.json()) as { message: string }).message]).toEqual([403, 'Origin not allowed']);
 
       // A websocket-first handshake gets an HTTP 429 on the raw socket before it is closed.
       await exhaust();
