@@ -85,7 +85,7 @@ async function main(pinned) {
   const BROADCAST_RATE = intOption('broadcast-rate', 10, 1, 10_000);
   const DEADLINE_S = intOption('deadline', 1200, 30, 7200);
   const entry = serviceEntry(textOption);
-  const binary = locateCentrifugo(textOption('centrifugo', ''));
+  const binary = locateCentrifugo(textOption('centrifugo', ''), DEADLINE_S * 1000);
 
   const run = boundedRun(DEADLINE_S);
   const serverRun = pinned ? pinnedRun(run, SERVER_CORE) : run;

@@ -24,9 +24,9 @@ export function personalChannel(userId) {
 
 /**
  * The centrifugo binary: `explicit` if given, else ~/go/bin or $(go env GOPATH)/bin;
- * when none is there, `go install` builds it (minutes) and says so.
+ * when none is there, `go install` builds it (minutes, at most `timeoutMs`) and says so.
  */
-export function locateCentrifugo(explicit) {
+export function locateCentrifugo(explicit, timeoutMs) {
   if (explicit) {
     if (!existsSync(explicit)) throw new Error(`--centrifugo ${explicit}: no such file`);
     return explicit;
@@ -43,7 +43,7 @@ export function locateCentrifugo(explicit) {
   if (found) return found;
   if (!gopath) throw new Error(`centrifugo not found (${candidates.join(', ')}) and no Go toolchain to build it`);
   console.log(`centrifugo not found in ${candidates.join(' or ')}: running \`go install ${CENTRIFUGO_MODULE}\` (this takes minutes)…`);
-  execFileSync('go', ['install', CENTRIFUGO_MODULE], { stdio: 'inherit' });
+  execFileSync('go', ['install', CENTRIFUGO_MODULE], { stdio: 'inherit', timeout: timeoutMs, killSignal: 'SIGTERM' });
   const built = join(gopath, 'bin', 'centrifugo');
   if (!existsSync(built)) throw new Error(`go install finished but ${built} is not there`);
   return built;
