@@ -6,6 +6,7 @@
  *   npm run build && node bench/anchor.mjs [--users 1000] [--seconds 10] [--hold 30]
  *        [--rate 500] [--broadcast-rate 10] [--entry dist/main.js]
  *        [--centrifugo <binary>] [--deadline 1200]
+ *        [--allow-load]   (run even when the machine is busy; the figures are then marked as not comparable)
  *
  * Each server runs alone, pinned to core 0 (`taskset -c 0`; the service's
  * embedded database is its child and shares that core), and this process, the
@@ -43,6 +44,7 @@ import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { centrifugoClient, COMMON_CHANNEL, connectionToken, locateCentrifugo, personalChannel, publish, startCentrifugo } from './lib/centrifugo.mjs';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
@@ -86,6 +88,7 @@ async function main(pinned) {
   const DEADLINE_S = intOption('deadline', 1200, 30, 7200);
   const entry = serviceEntry(textOption);
   const binary = locateCentrifugo(textOption('centrifugo', ''), DEADLINE_S * 1000);
+  await requireIdleMachine(args);
 
   const run = boundedRun(DEADLINE_S);
   const serverRun = pinned ? pinnedRun(run, SERVER_CORE) : run;

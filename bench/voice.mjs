@@ -6,6 +6,7 @@
  *   npm run build && node bench/voice.mjs [--channels 50] [--members 5] [--seconds 10]
  *        [--bytes 160] [--pps 50] [--transports voice,ws] [--entry dist/main.js] [--deadline 600]
  *        [--cpu-prof <dir>]
+ *        [--allow-load]   (run even when the machine is busy; the figures are then marked as not comparable)
  *
  * Servers run as child processes on 127.0.0.1; this process is the load. C
  * channels × M members, every member a speaker sending `bytes`-byte frames at
@@ -23,6 +24,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { inBatches } from './lib/pool.mjs';
 import { bareSocketIo, serveReference, startReference } from './lib/reference.mjs';
@@ -67,6 +69,7 @@ async function main() {
     process.exit(2);
   }
 
+  await requireIdleMachine(args);
   const run = boundedRun(DEADLINE_S);
 
   const speakers = C * M;
