@@ -221,10 +221,8 @@ export class UsersRepository implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async deleteById(id: string): Promise<boolean> {
-    const deleted = await this.users
-      .findOneAndDelete({ _id: id }, { projection: { username_key: 1 } })
-      .lean<Pick<User, 'username_key'>>()
-      .exec();
+    // No projection: FerretDB v1 refuses one on findAndModify.
+    const deleted = await this.users.findOneAndDelete({ _id: id }).lean<UserRecord>().exec();
     if (!deleted) return false;
     await this.usernames.release(deleted.username_key, id);
     return true;
