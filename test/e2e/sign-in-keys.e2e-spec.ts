@@ -247,6 +247,16 @@ describe('sign-in key collections (usernames, session_tokens)', () => {
       expect(await things().find().toArray()).toEqual([{ _id: 'b', n: 3 }]);
     });
 
+    it('reads the one row through the _id index, and reports the filter pushed down only when _id is all it says', async () => {
+      const explain = (filter: Record<string, unknown>) => db().command({ explain: { find: 'things', filter } });
+      for (const filter of [{ _id: 'a' }, { _id: 'a', n: 1 }, { _id: 'a', n: { $gt: 0 }, tag: 'x' }]) {
+        const plan = await explain(filter);
+        expect(plan.queryPlanner.Plan).toEqual([expect.stringMatching(/detail=SEARCH \S+ USING INDEX \S+__id_ \(<expr>=\?\)$/)]);
+        expect(plan.filterPushdown).toBe(Object.keys(filter).length === 1);
+      }
+      expect((await explain({ n: 1 })).queryPlanner.Plan).toEqual([expect.stringMatching(/detail=SCAN /)]);
+    });
+
     it('does not narrow a filter that names _id by an operator', async () => {
       expect(
         await things()
