@@ -129,7 +129,7 @@ export class UsersRepository implements OnModuleInit, OnApplicationBootstrap {
     return (await this.users.exists({ username_key: usernameKey(username) }).exec()) !== null;
   }
 
-  /** Every account, active or not (server statistics); collection metadata, no scan. */
+  /** Every account, active or not (server statistics): MongoDB answers from collection metadata; the embedded database counts rows. */
   countAll(): Promise<number> {
     return this.users.estimatedDocumentCount().exec();
   }
