@@ -142,13 +142,16 @@ export class AppIoAdapter extends IoAdapter {
       for (const socket of namespace.sockets.values()) {
         if (seen.has(socket.conn)) continue;
         seen.add(socket.conn);
+        const backlog = backlogOf(socket);
+        const bytes = backlog.bytes();
         let clock = this.clocks.get(socket.conn);
+        // A clock only for a connection that went over its cap: the thousands that never do hold nothing.
         if (!clock) {
+          if (bytes <= limits.outboundCapBytes) continue;
           clock = new CongestionClock(limits);
           this.clocks.set(socket.conn, clock);
         }
-        const backlog = backlogOf(socket);
-        if (!clock.isSlow(backlog.bytes(), now)) continue;
+        if (!clock.isSlow(bytes, now)) continue;
         this.logger.warn({ user: (socket.data as SocketData).principal.userId, bytes: backlog.bytes() }, 'dropping a socket that does not read');
         metrics.socketDropped(namespace.name, 'slow_consumer');
         backlog.drop();
