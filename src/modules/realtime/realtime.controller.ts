@@ -15,10 +15,7 @@ import { ConnectedUsersDto, MessageBroadcastedDto, MessageSentDto } from './dto/
 export class RealtimeController {
   constructor(private readonly messaging: MessagingService) {}
 
-  /**
-   * Users or services: ids of the connected users, cluster-wide, longest online first. Paged with `page`/`limit`
-   * (the `users` socket event carries only the first PRESENCE_FULL_LIST_MAX).
-   */
+  /** Users or services: ids of the connected users, cluster-wide, longest online first; `page`/`limit` page them. */
   @ApiBody(ConnectedUsersDto)
   @AllowService()
   @Get()
