@@ -17,6 +17,7 @@ import { inBatches } from './pool.mjs';
  * instances (default: all on `url`).
  */
 export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders, login, call, socketUrl = () => url, restUrl = () => url }) {
+  ensureFileDescriptors(N);
   process.stdout.write(`${name}: logging in ${U} users… `);
   const users = await inBatches(U, 8, login);
   console.log('done');
@@ -38,8 +39,11 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
   const rssAfter = rssOf(pid);
   console.log(`${(connectWall / 1000).toFixed(2)} s`);
 
-  // Socket i belongs to user i % U: the sockets of user u are u, u+U, u+2U…
-  const socketsOf = (u) => sockets.filter((_, i) => i % U === u);
+  // Socket i belongs to user i % U: the sockets of user u are u, u+U, u+2U… (listed once: at 10,000 sockets a
+  // filter per message would cost the load more than the server).
+  const byUser = range(U).map(() => []);
+  sockets.forEach((socket, i) => byUser[i % U].push(socket));
+  const socketsOf = (u) => byUser[u];
 
   /* direct messages through REST */
   process.stdout.write(`${name}: ${MESSAGES} direct messages… `);
@@ -139,6 +143,23 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
     relayP50: percentile(relayLatencies, 50),
     relayP99: percentile(relayLatencies, 99),
   };
+}
+
+/**
+ * The load holds N client sockets and each server as many: a soft limit on open files below that would
+ * fail the run midway with EMFILE, so it is refused up front (the children inherit this process's limit).
+ */
+function ensureFileDescriptors(N) {
+  let limit;
+  try {
+    limit = Number(/Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+  } catch {
+    return; // Not Linux: the run finds out by itself.
+  }
+  const needed = N + 512;
+  if (Number.isFinite(limit) && limit < needed) {
+    throw new Error(`${N} sockets need about ${needed} open files per process; the limit is ${limit}: raise it first (ulimit -n ${needed})`);
+  }
 }
 
 function connect(url, token) {
