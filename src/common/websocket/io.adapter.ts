@@ -13,7 +13,7 @@ import { RedisConnections } from '../redis/redis-connections';
 import { backlogOf } from './engine-backlog';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
-import { CongestionClock, SocketLimits } from './socket-limits';
+import { CongestionClock, ConnectionLimiter, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
 import { SocketIoTransport } from './socket-io.transport';
 import { MAX_SOCKET_MESSAGE_BYTES, sessionRoom, SocketData, userRoom } from './socket.types';
@@ -84,13 +84,15 @@ export class AppIoAdapter extends IoAdapter {
     const prepare = (namespace: Namespace) => {
       namespace.use(use);
       const { name } = namespace;
+      // One listener shared by every socket of the namespace (a socket says `disconnect` once): no closure per socket.
+      const closed = () => metrics.socketClosed(name);
       // Registered before any gateway's connection handler (Nest binds those after creating the namespace).
       namespace.on('connection', (socket) => {
         const { principal } = socket.data as SocketData;
         // Synchronous with the in-memory and the classic Redis adapter: the rooms exist before any gateway runs.
         void socket.join([userRoom(principal.userId), sessionRoom(principal.sessionId)]);
         metrics.socketOpened(name);
-        socket.once('disconnect', () => metrics.socketClosed(name));
+        socket.on('disconnect', closed);
         backlogOf(socket);
         this.limitEvents(socket, limits, metrics);
       });
@@ -111,10 +113,12 @@ export class AppIoAdapter extends IoAdapter {
 
   /** Every inbound event passes its connection's budget for its class first; the ack (or an `error` event) says RATE_LIMITED. */
   private limitEvents(socket: Socket, limits: SocketLimits, metrics: SocketMetrics): void {
-    const limiter = limits.forConnection();
+    // Made at the first event: the many sockets that only listen hold no limiter.
+    let limiter: ConnectionLimiter | undefined;
     const { name } = socket.nsp;
     socket.use((packet, next) => {
       const eventClass = limits.classOf(String(packet[0]));
+      limiter ??= limits.forConnection();
       const admission = limiter.admit(eventClass, performance.now());
       if (admission === 'accept') return next();
       if (admission === 'ignore') return;
