@@ -24,6 +24,7 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
 
   await sleep(1000);
   const rssBefore = rssOf(pid);
+  const cpuBefore = cpuOf(pid);
   process.stdout.write(`${name}: connecting ${N} sockets… `);
   const sockets = new Array(N);
   const connectTimes = [];
@@ -35,6 +36,8 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
     connectTimes.push(performance.now() - started);
   });
   const connectWall = performance.now() - connectStart;
+  // Read before the pause: CPU the servers spent on the handshakes and presence, whatever else loads the machine.
+  const connectCpu = cpuOf(pid) - cpuBefore;
   await sleep(2000);
   const rssAfter = rssOf(pid);
   console.log(`${(connectWall / 1000).toFixed(2)} s`);
@@ -134,6 +137,7 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
     connectWallS: connectWall / 1000,
     connectP50: percentile(connectTimes, 50),
     connectP99: percentile(connectTimes, 99),
+    connectCpuMs: connectCpu,
     memoryPerConnectionKb: (rssAfter - rssBefore) / N / 1024,
     dmPerSecond: dmDeliveries / (dmWall / 1000),
     dmRequestsPerSecond: MESSAGES / (dmWall / 1000),
@@ -177,6 +181,14 @@ function once(socket, event) {
 function rssOfOne(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+/** CPU time (user + system) of processes (one pid or several) so far, ms; /proc counts in clock ticks (100 Hz on Linux). */
+function cpuOf(pids) {
+  return [].concat(pids).reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return sum + (Number(fields[11]) + Number(fields[12])) * 10;
+  }, 0);
 }
 
 /** RSS of processes (one pid or several), bytes. */
