@@ -88,7 +88,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   onModuleDestroy(): void {
     this.stopping = true;
     // What is pending goes now, and what follows at once: no later window would come.
-    void this.announcer.stop();
+    this.announcer.stop();
     // Absent in an application context without a WebSocket adapter (the seed script). `local`: with the
     // Redis adapter a plain disconnectSockets would close the sockets of every instance.
     this.server?.local.disconnectSockets(true);

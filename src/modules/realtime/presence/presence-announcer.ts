@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
+import { abandonAfter } from '../../../common/redis/redis-connections';
 import type { ConnectedUser } from '../../../contracts/socket-events';
 import { PresenceStore } from './presence.store';
 
 /** At most one presence push per socket per window. */
 export const PRESENCE_WINDOW_MS = 100;
+/** How long a flush waits for the cluster-wide check before announcing unchecked. */
+const CHECK_TIMEOUT_MS = 500;
 
 export type PresenceAnnouncement = { event: 'userConnected'; payload: ConnectedUser } | { event: 'userDisconnected'; payload: { userId: string } };
 
@@ -59,12 +61,15 @@ export class PresenceAnnouncer {
     this.queue(userId, { event: 'userDisconnected', payload: { userId } });
   }
 
-  /** Sends what is pending now; from then on every announcement goes out at once. */
-  async stop(): Promise<void> {
+  /**
+   * Shutdown: what is pending goes now, and from then on every announcement goes out at once, unchecked
+   * (they are this instance's own departures), before the Redis connections close.
+   */
+  stop(): void {
     this.immediate = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    this.emitPending();
   }
 
   private queue(userId: string, announcement: PresenceAnnouncement): void {
@@ -72,10 +77,11 @@ export class PresenceAnnouncer {
     this.pending.delete(userId);
     this.pending.set(userId, announcement);
     if (this.immediate) {
-      void this.flush();
+      this.emitPending();
       return;
     }
     if (this.timer) return;
+    // The global clock (not perf_hooks's import): the one unit tests can move.
     const wait = Math.max(0, this.lastFlush + PRESENCE_WINDOW_MS - performance.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -94,10 +100,19 @@ export class PresenceAnnouncer {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     this.lastFlush = performance.now();
-    const current = await this.stillTrue(batch);
+    this.emit(await this.stillTrue(batch));
+  }
+
+  private emitPending(): void {
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.emit(batch);
+  }
+
+  private emit(announcements: PresenceAnnouncement[]): void {
     const sink = this.sink;
     if (!sink) return;
-    for (const announcement of current) {
+    for (const announcement of announcements) {
       try {
         sink(announcement);
       } catch (error) {
@@ -112,7 +127,8 @@ export class PresenceAnnouncer {
     const userIds = batch.map(userIdOf);
     let online: Set<string>;
     try {
-      online = await this.store.onlineAmong(userIds);
+      // A Redis that stopped answering delays one window a little, not every announcement after it.
+      online = await abandonAfter(this.store.onlineAmong(userIds), CHECK_TIMEOUT_MS);
     } catch {
       return batch;
     }
