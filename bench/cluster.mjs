@@ -6,6 +6,7 @@
  *
  *   npm run build && node bench/cluster.mjs [--sockets 400] [--users 40] [--messages 1000] [--relays 5000]
  *        [--channels 20] [--members 4] [--seconds 8] [--bytes 160] [--pps 50] [--entry dist/main.js] [--deadline 900]
+ *        [--allow-load]   (run even when the machine is busy; the figures are then marked as not comparable)
  *
  * Everything runs on 127.0.0.1 as children of this process: a redis-server
  * (on PATH; Debian package redis-server), one embedded database (FerretDB from
@@ -24,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun, stopChild } from './lib/lifetime.mjs';
 import { freePort, sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
@@ -51,6 +53,7 @@ if (U % 4 !== 0) {
   process.exit(2);
 }
 
+await requireIdleMachine(args);
 const run = boundedRun(DEADLINE_S);
 console.log(
   `cluster bench: realtime ${N} sockets over ${U} users, ${MESSAGES} messages, ${RELAYS} relays; ` +

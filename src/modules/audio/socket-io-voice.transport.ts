@@ -4,9 +4,10 @@ import type WebSocket from 'ws';
 import { backlogOf } from '../../common/websocket/engine-backlog';
 import type { SocketLimits } from '../../common/websocket/socket-limits';
 import type { SocketMetrics } from '../../common/websocket/socket-metrics';
-import { SocketData, userRoom } from '../../common/websocket/socket.types';
+import { userRoom } from '../../common/websocket/socket.types';
+import { EngineConnection, PreEncodedEvent } from './socket-io-pre-encoded';
 import type { VoiceService } from './voice.service';
-import type { VoiceClientEvents, VoiceEvent, VoiceEventMap, VoiceServerEvents } from './voice.socket-events';
+import type { AudioDataOut, VoiceClientEvents, VoiceEvent, VoiceEventMap, VoiceServerEvents } from './voice.socket-events';
 import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport } from './voice.types';
 
 export type VoiceNamespace = Namespace<VoiceClientEvents, VoiceServerEvents>;
@@ -18,25 +19,34 @@ interface EngineWebSocketTransport {
   socket?: WebSocket;
 }
 
+/** One /voice socket of a channel, with what the relay reads of it for every packet. */
+interface Recipient {
+  readonly socket: VoiceSocket;
+  readonly conn: EngineConnection;
+  readonly userId: string;
+  readonly backlog: { bytes(): number };
+}
+
 /**
  * The /voice namespace as a voice transport. A connection's id is its socket
- * id, which is also a Socket.IO room, so a delivery is one broadcast to the
- * channel's sockets from the voice service's delivery index: Socket.IO
- * encodes a packet once for all its recipients (binary data as a binary
- * attachment, never base64), and the sender's own sockets are left out
- * through their `user:<id>` room. Both go to this instance's sockets only
- * (`local`): the delivery index is this instance's, and the VoiceLink, not the
- * Socket.IO adapter, carries a packet to the other instances, once. A recipient
- * whose outgoing backlog is over the cap is left out of that packet (audio is
- * worth nothing late).
+ * id. Audio is encoded once per packet, as Socket.IO's own broadcast does it
+ * (the packet string with the data as a binary attachment, never base64, and
+ * their websocket frames built once), and written to each recipient's
+ * engine.io connection from a recipient list cached per channel: no rooms,
+ * sets or objects per packet. The sender's own sockets are left out, and so
+ * is a recipient whose outgoing backlog is over the cap (audio is worth
+ * nothing late; the loss is counted). Both reach this instance's sockets only:
+ * the delivery index is this instance's, and the VoiceLink, not the Socket.IO
+ * adapter, carries a packet to the other instances, once. Channel events are
+ * rare and go through the namespace (`local`).
  */
 export class SocketIoVoiceTransport implements VoiceTransport {
   readonly name = 'voice';
   private readonly sockets = new Map<string, VoiceSocket>();
   /** When the outstanding ping of each raw websocket left. */
   private readonly pingSentAt = new WeakMap<WebSocket, number>();
-  /** The channel's /voice socket ids, rebuilt only when its connections change. */
-  private readonly recipients = new WeakMap<ChannelConnections, { version: number; socketIds: string[] }>();
+  /** The channel's /voice sockets, rebuilt only when its connections change. */
+  private readonly recipients = new WeakMap<ChannelConnections, { version: number; list: Recipient[] }>();
 
   constructor(
     private readonly namespace: VoiceNamespace,
@@ -54,37 +64,27 @@ export class SocketIoVoiceTransport implements VoiceTransport {
   }
 
   toChannel<E extends VoiceEvent>(channel: ChannelConnections, exceptUserId: string | null, event: E, payload: VoiceEventMap[E]): void {
-    const room = this.namespace.local.to(this.socketIdsOf(channel));
+    const room = this.namespace.local.to(this.recipientsOf(channel).map(({ socket }) => socket.id));
     (exceptUserId ? room.except(userRoom(exceptUserId)) : room).emit(event, ...voiceEventArgs(event, payload));
   }
 
   relay(channel: ChannelConnections, packet: AudioPacket): number {
-    const socketIds = this.socketIdsOf(channel);
+    const recipients = this.recipientsOf(channel);
     const cap = this.limits.outboundCapBytes;
-    // null while every recipient is under the cap: the cached list is used as it is.
-    let kept: string[] | null = null;
+    let encoded: PreEncodedEvent | undefined;
     let dropped = 0;
-    for (let i = 0; i < socketIds.length; i++) {
-      const socket = this.sockets.get(socketIds[i]);
-      const congested = socket !== undefined && (socket.data as SocketData).principal.userId !== packet.userId && backlogOf(socket).bytes() > cap;
-      if (congested) {
-        kept ??= socketIds.slice(0, i);
+    for (let i = 0; i < recipients.length; i++) {
+      const recipient = recipients[i];
+      // A socket that left /voice keeps its place here until its disconnect handler has run; its connection may live on for other namespaces.
+      if (recipient.userId === packet.userId || !recipient.socket.connected) continue;
+      if (recipient.backlog.bytes() > cap) {
         dropped++;
         this.metrics.outboundDropped(this.namespace.name);
-      } else kept?.push(socketIds[i]);
+        continue;
+      }
+      encoded ??= this.encode(packet);
+      encoded.writeTo(recipient.conn);
     }
-    const recipients = kept ?? socketIds;
-    if (recipients.length === 0) return dropped;
-    this.namespace.local
-      .to(recipients)
-      .except(userRoom(packet.userId))
-      .emit('AudioData', {
-        user_id: packet.userId,
-        channel_id: packet.channelId,
-        data: packet.data,
-        seq: packet.seq < 0 ? null : packet.seq,
-        timestamp: packet.timestamp === packet.timestamp ? packet.timestamp : null,
-      });
     return dropped;
   }
 
@@ -117,13 +117,29 @@ export class SocketIoVoiceTransport implements VoiceTransport {
     this.sockets.get(connection.id)?.disconnect(true);
   }
 
-  private socketIdsOf(channel: ChannelConnections): string[] {
+  private encode(packet: AudioPacket): PreEncodedEvent {
+    const payload: AudioDataOut = {
+      user_id: packet.userId,
+      channel_id: packet.channelId,
+      data: packet.data,
+      seq: packet.seq < 0 ? null : packet.seq,
+      timestamp: packet.timestamp === packet.timestamp ? packet.timestamp : null,
+    };
+    return new PreEncodedEvent(this.namespace.server.encoder, this.namespace.name, 'AudioData', payload);
+  }
+
+  private recipientsOf(channel: ChannelConnections): Recipient[] {
     const cached = this.recipients.get(channel);
-    if (cached?.version === channel.version) return cached.socketIds;
-    const socketIds: string[] = [];
-    for (const connection of channel.all) if (connection.transport === this.name) socketIds.push(connection.id);
-    this.recipients.set(channel, { version: channel.version, socketIds });
-    return socketIds;
+    if (cached?.version === channel.version) return cached.list;
+    const list: Recipient[] = [];
+    for (const connection of channel.all) {
+      const socket = connection.transport === this.name ? this.sockets.get(connection.id) : undefined;
+      if (socket) {
+        list.push({ socket, conn: socket.conn as unknown as EngineConnection, userId: connection.principal.userId, backlog: backlogOf(socket) });
+      }
+    }
+    this.recipients.set(channel, { version: channel.version, list });
+    return list;
   }
 }
 
