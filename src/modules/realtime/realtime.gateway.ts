@@ -18,9 +18,9 @@ import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
 import { PresenceAnnouncer } from './presence/presence-announcer';
 import { PresenceService } from './presence/presence.service';
+import { UsersPacket } from './presence/users-packet';
 import { PRESENCE_EVENTS, PresenceDepartedEvent } from './realtime.events';
 import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.socket-events';
-import type { ConnectedUser } from '../../contracts/socket-events';
 
 type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEvents>;
 
@@ -39,6 +39,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * (seconds with a thousand sockets) for clients that are disconnected anyway.
    */
   private stopping = false;
+  private readonly usersPacket = new UsersPacket();
 
   @WebSocketServer()
   private readonly server!: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>;
@@ -64,8 +65,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     try {
       const { first, users } = await this.presence.connect(principal, socket.id, connectedAt);
       if (!socket.connected) return;
-      // The list is shared until presence changes; Socket.IO only serializes it.
-      socket.emit('users', users as ConnectedUser[]);
+      this.usersPacket.send(socket, users);
       if (first) this.announcer.connected({ id: principal.userId, username: principal.username });
     } catch (error) {
       this.logger.error({ err: error }, 'presence could not record a connection');
