@@ -3,7 +3,8 @@
  * Abuse bench: what hostile or broken clients cost everyone else.
  *
  *   npm run build && node bench/abuse.mjs [--slow 100] [--seconds 10] [--frame-bytes 16000]
- *        [--entry dist/main.js] [--deadline 600]
+ *        [--entry dist/main.js] [--deadline 600] [--phases slow,flood,handshakes] [--cpu-prof DIR]
+ *        [--allow-load]   (run even when the machine is busy; the round trips are then not comparable)
  *
  * One service (production settings, the realtime limits at their defaults, see
  * docs/security.md) and, all the time, one well-behaved client that sends a
@@ -18,8 +19,13 @@
  *   handshakes  100 concurrent loops opening engine.io handshakes (no auth).
  * Printed per phase: the good client's p50/p99 round trip (and the ratio to
  * the quiet run), the service's peak RSS growth over its RSS before the phase
- * (from /proc/<pid>/status), and what the service counted in /metrics
- * (dropped audio, disconnects, refused events and handshakes).
+ * (from /proc/<pid>/status), what the service counted in /metrics (dropped
+ * audio, disconnects, refused events and handshakes), and the service's CPU
+ * time in the phase (/proc/<pid>/stat), also per refused event (flood) and per
+ * refused handshake (handshakes): unlike round trips, these hardly depend on
+ * what else the machine runs, so they compare builds on a busy machine.
+ * --phases runs only those attack phases (quiet always runs); --cpu-prof DIR
+ * runs the service under `node --cpu-prof` and leaves its profile in DIR.
  * The good client runs in a worker thread, so its round trips do not wait on the
  * attackers' work in this process (the CPU cores are still shared).
  * Targets: RSS growth < 50 MB with 100 non-reading members; p99 within 2x of quiet.
@@ -32,6 +38,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { postJson, sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
@@ -53,19 +60,23 @@ async function bench() {
   const SLOW = intOption('slow', 100, 1, 1000);
   const SECONDS = intOption('seconds', 10, 2, 120);
   const FRAME_BYTES = intOption('frame-bytes', 16000, 64, 16384);
+  const PHASES = new Set(String(textOption('phases', 'slow,flood,handshakes')).split(','));
+  const CPU_PROF = textOption('cpu-prof', undefined);
+  await requireIdleMachine(args);
 
   const run = boundedRun(intOption('deadline', 600, 30, 3600));
   try {
-    await main(run, { SLOW, SECONDS, FRAME_BYTES, textOption });
+    await main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, textOption });
   } finally {
     await run.close();
   }
 }
 
-async function main(run, { SLOW, SECONDS, FRAME_BYTES, textOption }) {
+async function main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, textOption }) {
   const service = await startService(run, {
     entry: serviceEntry(textOption),
     tempPrefix: 'abuse-bench-',
+    nodeArgs: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [],
     // The production limits, but for the bench's own setup burst (one address opens every client).
     env: {
       HANDSHAKE_RATE_PER_IP: '10',
@@ -92,96 +103,110 @@ async function main(run, { SLOW, SECONDS, FRAME_BYTES, textOption }) {
 
   results.push(await phase('quiet', pid, pinger, url, async () => sleep(SECONDS * 1000)));
 
-  const speaker = await wsClient(port, speakerAccount.token, channelId);
-  const listener = await wsClient(port, listenerAccount.token, channelId);
-  const stalled = await inBatches(slowAccounts.length, 10, async (i) => {
-    const client = await wsClient(port, slowAccounts[i].token, channelId);
-    client.ws._socket.pause();
-    return client;
-  });
-  results.push(
-    await phase('slow', pid, pinger, url, async () => {
-      // The audio budget of one connection: 50 frames/s (20 ms) times SOCKET_AUDIO_RATE_FACTOR 4.
-      const frame = Buffer.alloc(30 + FRAME_BYTES, 1);
-      frame[0] = 1;
-      frame[1] = 3;
-      frame.write(channelId.replace(/-/g, ''), 2, 16, 'hex');
-      let seq = 0;
-      const until = performance.now() + SECONDS * 1000;
-      while (performance.now() < until) {
-        for (let i = 0; i < 4; i++) {
-          frame.writeUInt32BE(seq++, 18);
-          frame.writeDoubleBE(Date.now(), 22);
-          speaker.ws.send(frame);
-        }
-        await sleep(20);
-      }
-      return { sent: seq, heardByReader: listener.heard };
-    }),
-  );
-  for (const client of [speaker, listener, ...stalled]) client.ws.terminate();
-
-  results.push(
-    await phase('flood', pid, pinger, url, async () => {
-      const until = performance.now() + SECONDS * 1000;
-      let sent = 0;
-      let connections = 0;
-      while (performance.now() < until) {
-        let socket;
-        try {
-          socket = await socketIo(url, flooderAccount.token);
-        } catch {
-          await sleep(100);
-          continue;
-        }
-        connections++;
-        while (socket.connected && performance.now() < until) {
-          for (let i = 0; i < 500; i++) socket.emit('iceCandidate', { targetUserId: goodAccount.id, candidate: { candidate: 'x' } });
-          sent += 500;
-          await sleep(1);
-        }
-        socket.close();
-      }
-      return { sent, connections };
-    }),
-  );
-
-  results.push(
-    await phase('handshakes', pid, pinger, url, async () => {
-      const until = performance.now() + SECONDS * 1000;
-      let accepted = 0;
-      let refused = 0;
-      await Promise.all(
-        Array.from({ length: 100 }, async () => {
-          while (performance.now() < until) {
-            try {
-              const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
-              await res.arrayBuffer();
-              if (res.ok) accepted++;
-              else refused++;
-            } catch {
-              refused++;
-            }
-          }
-        }),
-      );
-      return { accepted, refused };
-    }),
-  );
+  if (PHASES.has('slow')) await slowPhase();
+  if (PHASES.has('flood')) await floodPhase();
+  if (PHASES.has('handshakes')) await handshakePhase();
 
   await pinger.stop();
+  // The profile is written when the service exits normally.
+  if (CPU_PROF) await service.stop();
   print(results, SLOW);
+
+  async function slowPhase() {
+    const speaker = await wsClient(port, speakerAccount.token, channelId);
+    const listener = await wsClient(port, listenerAccount.token, channelId);
+    const stalled = await inBatches(slowAccounts.length, 10, async (i) => {
+      const client = await wsClient(port, slowAccounts[i].token, channelId);
+      client.ws._socket.pause();
+      return client;
+    });
+    results.push(
+      await phase('slow', pid, pinger, url, async () => {
+        // The audio budget of one connection: 50 frames/s (20 ms) times SOCKET_AUDIO_RATE_FACTOR 4.
+        const frame = Buffer.alloc(30 + FRAME_BYTES, 1);
+        frame[0] = 1;
+        frame[1] = 3;
+        frame.write(channelId.replace(/-/g, ''), 2, 16, 'hex');
+        let seq = 0;
+        const until = performance.now() + SECONDS * 1000;
+        while (performance.now() < until) {
+          for (let i = 0; i < 4; i++) {
+            frame.writeUInt32BE(seq++, 18);
+            frame.writeDoubleBE(Date.now(), 22);
+            speaker.ws.send(frame);
+          }
+          await sleep(20);
+        }
+        return { sent: seq, heardByReader: listener.heard };
+      }),
+    );
+    for (const client of [speaker, listener, ...stalled]) client.ws.terminate();
+  }
+
+  async function floodPhase() {
+    results.push(
+      await phase('flood', pid, pinger, url, async () => {
+        const until = performance.now() + SECONDS * 1000;
+        let sent = 0;
+        let connections = 0;
+        while (performance.now() < until) {
+          let socket;
+          try {
+            socket = await socketIo(url, flooderAccount.token);
+          } catch {
+            await sleep(100);
+            continue;
+          }
+          connections++;
+          while (socket.connected && performance.now() < until) {
+            for (let i = 0; i < 500; i++) socket.emit('iceCandidate', { targetUserId: goodAccount.id, candidate: { candidate: 'x' } });
+            sent += 500;
+            await sleep(1);
+          }
+          socket.close();
+        }
+        return { sent, connections };
+      }),
+    );
+  }
+
+  async function handshakePhase() {
+    results.push(
+      await phase('handshakes', pid, pinger, url, async () => {
+        const until = performance.now() + SECONDS * 1000;
+        let accepted = 0;
+        let refused = 0;
+        await Promise.all(
+          Array.from({ length: 100 }, async () => {
+            while (performance.now() < until) {
+              try {
+                const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+                await res.arrayBuffer();
+                if (res.ok) accepted++;
+                else refused++;
+              } catch {
+                refused++;
+              }
+            }
+          }),
+        );
+        return { accepted, refused };
+      }),
+    );
+  }
 }
 
 /** Runs one phase while sampling the service's RSS; the good client's round trips of that phase only. */
 async function phase(name, pid, pinger, url, attack) {
   const before = rssMb(pid);
   const countersBefore = await counters(url);
+  const cpuBefore = cpuMs(pid);
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
   await pinger.take();
   const detail = await attack();
   clearInterval(sampler);
+  const cpu = cpuMs(pid) - cpuBefore;
   peak = Math.max(peak, rssMb(pid));
   const { samples, lost } = await pinger.take();
   const countersAfter = await counters(url);
@@ -194,6 +219,7 @@ async function phase(name, pid, pinger, url, attack) {
     samples: samples.length,
     lost,
     rssGrowth: peak - before,
+    cpu,
     delta,
     detail,
   };
@@ -291,6 +317,13 @@ async function counters(url) {
   };
 }
 
+/** User plus system CPU time of the process so far, ms (clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssMb(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : 0;
@@ -302,10 +335,16 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** The phase's service CPU time per refused event or handshake, µs; null for a phase that refuses neither. */
+function perRefusal({ cpu, delta }) {
+  const refused = delta.eventsRefused + delta.handshakesRefused;
+  return refused > 0 ? (cpu * 1000) / refused : null;
+}
+
 function print(results, SLOW) {
   const quiet = results[0];
   const fixed = (value, digits = 1) => (value === null ? 'n/a' : value.toFixed(digits));
-  console.log('\nphase       p50 ms  p95 ms  p99 ms  p99/quiet  lost  RSS growth MB  counted by the service (delta)      attack');
+  console.log('\nphase       p50 ms  p95 ms  p99 ms  p99/quiet  lost  RSS growth MB  CPU ms  CPU µs/refusal  counted by the service (delta)      attack');
   for (const result of results) {
     const ratio = quiet.p99 && result.p99 !== null ? result.p99 / quiet.p99 : null;
     const counted = Object.entries(result.delta)
@@ -315,11 +354,13 @@ function print(results, SLOW) {
     console.log(
       `${result.name.padEnd(11)} ${fixed(result.p50).padStart(6)}  ${fixed(result.p95).padStart(6)}  ${fixed(result.p99).padStart(6)}  ${fixed(ratio, 2).padStart(9)}  ${String(result.lost).padStart(4)}  ${fixed(
         result.rssGrowth,
-      ).padStart(13)}  ${(counted || '-').padEnd(34)} ${result.detail ? JSON.stringify(result.detail) : ''}`,
+      ).padStart(13)}  ${String(result.cpu).padStart(6)}  ${fixed(perRefusal(result), 0).padStart(14)}  ${(counted || '-').padEnd(34)} ${
+        result.detail ? JSON.stringify(result.detail) : ''
+      }`,
     );
   }
   const slow = results.find((result) => result.name === 'slow');
-  console.log(`\ntargets: RSS growth < 50 MB with ${SLOW} non-reading members: ${slow && slow.rssGrowth < 50 ? 'met' : 'NOT met'}`);
+  console.log(`\ntargets: RSS growth < 50 MB with ${SLOW} non-reading members: ${slow ? (slow.rssGrowth < 50 ? 'met' : 'NOT met') : 'not run'}`);
   const worst = Math.max(...results.slice(1).map((result) => (result.p99 ?? Infinity) / (quiet.p99 ?? 1)));
   console.log(`         good client's p99 within 2x of quiet in every phase: ${worst <= 2 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}x)`);
   console.log('(figures from one run; a loaded machine moves them)');

@@ -314,6 +314,27 @@ export class EnvDto {
   @Max(600)
   CALL_RING_TIMEOUT_S = 45;
 
+  /** iceCandidates relayed per call before it is answered; further ones are refused with RATE_LIMITED. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  CALL_MAX_CANDIDATES_BEFORE_ANSWER = 50;
+
+  /** After a rejection, the same caller ringing the same callee again within this long gets RATE_LIMITED (0: no pause). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  CALL_REJECTED_RECALL_MS = 5000;
+
+  /** A change of an audio sender's transit time (arrival minus its timestamp) over this is a clock jump: no jitter sample. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  AUDIO_MAX_TRANSIT_JUMP_MS = 5000;
+
   /** The `users` event on connect lists at most this many connected users; GET /api/users pages the rest. */
   @Transform(toInt)
   @IsInt()

@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { loginAs } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 import { eventually } from '../utils/eventually';
@@ -182,6 +183,69 @@ describe('realtime limits', () => {
       }, 5000);
     } finally {
       closeAll(...opened);
+      await limited.close();
+    }
+  });
+  it('refuses a Socket.IO handshake over the budget before engine.io: 429, Retry-After and the error body, on polling and websocket', async () => {
+    const limited = await createTestApp({ HANDSHAKE_RATE_PER_IP: '1', HANDSHAKE_BURST_PER_IP: '2' });
+    try {
+      const alice = await loginAs(limited);
+      const handshake = (headers: Record<string, string> = {}) => fetch(`${limited.url}/socket.io/?EIO=4&transport=polling`, { headers });
+      const opened = await handshake();
+      expect(opened.status).toBe(200);
+      const { sid } = JSON.parse((await opened.text()).slice(1)) as { sid: string };
+      expect((await handshake()).status).toBe(200);
+
+      // Spends what refilled meanwhile (1/s), so the next handshake is over the budget however slow this machine is.
+      const exhaust = async () => {
+        while ((await handshake()).status === 200);
+      };
+      const origin = limited.url;
+      await exhaust();
+      const refused = await handshake({ 'X-Request-Id': 'trace-42', Origin: origin });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(refused.headers.get('x-request-id')).toBe('trace-42');
+      expect(refused.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(await refused.json()).toMatchObject({
+        success: false,
+        statusCode: 429,
+        error_code: 'RATE_LIMITED',
+        path: '/socket.io/',
+        request_id: 'trace-42',
+      });
+
+      await exhaust();
+      // A session that already exists is not a handshake: its requests still pass, and an unknown sid is engine.io's 400.
+      const post = await fetch(`${limited.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '40' });
+      expect([post.status, await post.text()]).toEqual([200, 'ok']);
+      expect((await fetch(`${limited.url}/socket.io/?EIO=4&transport=polling&sid=unknown`)).status).toBe(400);
+      // Nor is a request engine.io refuses anyway: a POST handshake, an unknown transport, a disallowed origin.
+      expect((await fetch(`${limited.url}/socket.io/?EIO=4&transport=polling`, { method: 'POST', body: '' })).status).toBe(400);
+      expect((await fetch(`${limited.url}/socket.io/?EIO=4&transport=carrier-pigeon`)).status).toBe(400);
+      const foreign = await handshake({ Origin: 'https://attacker.example' });
+      expect([foreign.status, ((await foreign.json()) as { message: string }).message]).toEqual([403, 'Origin not allowed']);
+
+      // A websocket-first handshake gets an HTTP 429 on the raw socket before it is closed.
+      await exhaust();
+      const upgrade = await new Promise<{ status?: number; retryAfter?: string; body: string }>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${limited.port}/socket.io/?EIO=4&transport=websocket`);
+        ws.once('open', () => reject(new Error('upgrade accepted')));
+        ws.once('unexpected-response', (_, response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode, retryAfter: response.headers['retry-after'], body }));
+        });
+        ws.once('error', reject);
+      });
+      expect(upgrade.status).toBe(429);
+      expect(upgrade.retryAfter).toMatch(/^[1-9]\d*$/);
+      expect(JSON.parse(upgrade.body)).toMatchObject({ success: false, error_code: 'RATE_LIMITED', path: '/socket.io/' });
+      // The Socket.IO client over websocket is refused as well.
+      await exhaust();
+      await expect(connectAs(limited.url, alice.accessToken)).rejects.toThrow();
+      expect(await metricValue(limited, 'realtime_socket_handshakes_refused_total', { endpoint: 'socket.io' })).toBeGreaterThanOrEqual(3);
+    } finally {
       await limited.close();
     }
   });

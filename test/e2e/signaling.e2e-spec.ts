@@ -256,6 +256,38 @@ describe('signaling (WebRTC events on namespace /)', () => {
     await noRing;
   });
 
+  it('takes the candidate cap and the pause after a rejection from CALL_MAX_CANDIDATES_BEFORE_ANSWER and CALL_REJECTED_RECALL_MS', async () => {
+    const tuned = await createTestApp({ CALL_MAX_CANDIDATES_BEFORE_ANSWER: '3', CALL_REJECTED_RECALL_MS: '300' });
+    const opened: ClientSocket[] = [];
+    try {
+      const [caller, callee] = [await loginAs(tuned), await loginAs(tuned)];
+      for (const login of [caller, callee]) {
+        const client = await connectRecording(tuned.url, login.accessToken, '/', { record: ['users'] });
+        opened.push(client.socket);
+        await client.first('users');
+      }
+      const [a, b] = opened;
+      expect(await emitWithAck(a, 'callUser', { targetUserId: callee.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, (_, n) => emitWithAck(a, 'iceCandidate', { targetUserId: callee.user.id, candidate: { n } })),
+      );
+      expect(answers).toEqual([
+        ...Array.from({ length: 3 }, () => ({ ok: true })),
+        ...Array.from({ length: 2 }, () => ({ ok: false, error_code: 'RATE_LIMITED', message: 'At most 3 candidates before the call is answered' })),
+      ]);
+
+      expect(await emitWithAck(b, 'rejectCall', { targetUserId: caller.user.id })).toEqual({ ok: true });
+      const rejectedAt = Date.now();
+      expect(await emitWithAck(a, 'callUser', { targetUserId: callee.user.id, signalData: OFFER })).toMatchObject({ ok: false, error_code: 'RATE_LIMITED' });
+      // 300 ms after the rejection (not the default 5 s), the caller may ring again.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, rejectedAt + 350 - Date.now())));
+      expect(await emitWithAck(a, 'callUser', { targetUserId: callee.user.id, signalData: OFFER })).toEqual({ ok: true, status: 'ringing' });
+    } finally {
+      closeAll(...opened);
+      await tuned.close();
+    }
+  });
+
   it('ends an unanswered call after CALL_RING_TIMEOUT_S, telling both sides', async () => {
     const short = await createTestApp({ CALL_RING_TIMEOUT_S: '1' });
     const opened: ClientSocket[] = [];

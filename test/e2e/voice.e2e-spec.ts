@@ -335,6 +335,27 @@ describe('/voice namespace', () => {
       expect(result.audio_quality_score).toBeGreaterThan(0);
     });
 
+    it('takes the transit jump it treats as a clock jump from AUDIO_MAX_TRANSIT_JUMP_MS', async () => {
+      // With 500 ms, a sender stamping its packets a second apart (|D| ≈ 1000 ms, ~707 ms of jitter by default) is all clock jumps.
+      const strict = await createTestApp({ AUDIO_MAX_TRANSIT_JUMP_MS: '500' });
+      const opened: ClientSocket[] = [];
+      try {
+        const [shaky, listener] = [await loginAs(strict), await loginAs(strict)];
+        const channel = await createChannel(strict, shaky.headers);
+        for (const user of [shaky, listener]) opened.push(await connectAs(strict.url, user.accessToken, '/voice'));
+        const [k, l] = opened;
+        for (const socket of opened) await emitWithAck(socket, 'JoinChannel', { channel_id: channel.id });
+        const received = collect(l, 'AudioData', 20, 5000);
+        for (let i = 0; i < 20; i++) k.emit('AudioData', { channel_id: channel.id, data: Buffer.alloc(160), seq: i, timestamp: i * 1000 });
+        await received;
+        const result = (await strict.http().get(`/api/channels/${channel.id}/audio/stats`).set(shaky.headers).expect(200)).body.data;
+        expect(result).toMatchObject({ packets_received: 20, jitter_ms: null });
+      } finally {
+        closeAll(...opened);
+        await strict.close();
+      }
+    });
+
     it('adds channels joined and audio sent to the user statistics', async () => {
       const [alice, bob] = [await loginAs(t), await loginAs(t)];
       const channel = await createChannel(t, alice.headers);

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { Env } from '../../config/env.validation';
 import { ignoredInAccessLog, prettyTransport } from './log-format';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+import { requestIdOf } from './request-id';
 
 /** Structured logs with a request id (JSON, or pretty lines at a development terminal); credentials never reach a log line. */
 export const AppLoggerModule = LoggerModule.forRootAsync({
@@ -15,8 +13,7 @@ export const AppLoggerModule = LoggerModule.forRootAsync({
       level: config.get('LOG_LEVEL', { infer: true }),
       transport: prettyTransport(config.get('NODE_ENV', { infer: true }), process.stdout.isTTY === true),
       genReqId: (request: IncomingMessage, response: ServerResponse) => {
-        const incoming = request.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        const id = requestIdOf(request);
         response.setHeader('X-Request-Id', id);
         return id;
       },

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Socket } from 'socket.io';
 import type WebSocket from 'ws';
 
@@ -16,6 +17,7 @@ interface EngineConnection {
  */
 class EngineBacklog {
   private queued = 0;
+  private stopped = false;
 
   constructor(private readonly conn: EngineConnection) {
     conn.on('packetCreate', (packet) => {
@@ -33,16 +35,33 @@ class EngineBacklog {
 
   /** Reads nothing more from the client (writes still go out): what it keeps sending stays in the kernel, unparsed. */
   stopReading(): void {
-    const { transport } = this.conn;
-    if (transport.name === 'websocket') (transport.socket as unknown as { _socket?: { pause(): void } } | undefined)?._socket?.pause();
+    this.stopped = true;
+    rawSocketOf(this.conn)?.pause();
   }
 
-  /** Closes at once: the raw websocket is destroyed (a close handshake would queue behind the backlog), then engine.io discards its buffer. */
+  /**
+   * Closes at once: the raw websocket is destroyed (a close handshake would queue behind the backlog), then
+   * engine.io discards its buffer. Of a connection that stopped reading, what was read but not parsed yet is
+   * discarded first: `ws` would otherwise parse it all on close, frame by frame, for a client already told to go.
+   */
   drop(): void {
     const { transport } = this.conn;
-    if (transport.name === 'websocket') transport.socket?.terminate();
+    if (transport.name === 'websocket') {
+      const raw = rawSocketOf(this.conn);
+      if (this.stopped && raw) {
+        raw.removeAllListeners('data');
+        while (raw.read() !== null);
+      }
+      transport.socket?.terminate();
+    }
     (this.conn as unknown as { close(discard: boolean): void }).close(true);
   }
+}
+
+/** The TCP socket under a websocket transport (`ws` keeps it as `_socket`). */
+function rawSocketOf(conn: EngineConnection): Readable | undefined {
+  const { transport } = conn;
+  return transport.name === 'websocket' ? (transport.socket as unknown as { _socket?: Readable } | undefined)?._socket : undefined;
 }
 
 const backlogs = new WeakMap<object, EngineBacklog>();

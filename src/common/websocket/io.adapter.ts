@@ -8,12 +8,14 @@ import { isObservable } from 'rxjs';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { originAllowed } from '../../config/cors';
 import { AppError } from '../errors/app-error';
-import { clientIp, trustProxyOf } from '../net/client-ip';
+import { trustProxyOf } from '../net/client-ip';
 import { RedisConnections } from '../redis/redis-connections';
 import { backlogOf } from './engine-backlog';
+import { limitEngineHandshakes } from './engine-handshake-limit';
+import { batchWrites } from './engine-write-batching';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
-import { CongestionClock, ConnectionLimiter, SocketLimits } from './socket-limits';
+import { CongestionClock, ConnectionLimiter, EventClass, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
 import { SocketIoTransport } from './socket-io.transport';
 import { MAX_SOCKET_MESSAGE_BYTES, sessionRoom, SocketData, userRoom } from './socket.types';
@@ -69,14 +71,16 @@ export class AppIoAdapter extends IoAdapter {
       // engine.io asks only for new handshakes (a request without a session id).
       allowRequest: (request, callback) => {
         if (!originAllowed(request.headers.origin, request.headers.host, allowed)) return callback('Origin not allowed', false);
-        if (limits.handshakes.take(clientIp(request, trust), performance.now()) > 0) {
-          metrics.handshakeRefused('socket.io');
-          return callback('RATE_LIMITED', false);
-        }
         callback(null, true);
       },
     };
     const server = super.createIOServer(port, settings) as Server;
+    limitEngineHandshakes(server.engine, {
+      limiter: limits.handshakes,
+      trust,
+      allowedOrigins: allowed,
+      onRefused: () => metrics.handshakeRefused('socket.io'),
+    });
     const redis = this.app.get(RedisConnections);
     if (redis.enabled) server.adapter(redisAdapter(redis));
 
@@ -94,6 +98,7 @@ export class AppIoAdapter extends IoAdapter {
         metrics.socketOpened(name);
         socket.on('disconnect', closed);
         backlogOf(socket);
+        batchWrites(socket);
         this.limitEvents(socket, limits, metrics);
       });
     };
@@ -134,7 +139,7 @@ export class AppIoAdapter extends IoAdapter {
         return;
       }
       const ack: unknown = packet[packet.length - 1];
-      replyError(socket, typeof ack === 'function' ? ack : undefined, new AppError('RATE_LIMITED', `Too many ${eventClass} events; slow down`));
+      replyError(socket, typeof ack === 'function' ? ack : undefined, rateLimited(eventClass));
     });
   }
 
@@ -200,6 +205,18 @@ export class AppIoAdapter extends IoAdapter {
       });
     }
   }
+}
+
+/** One refusal per class, built once: an error captures a stack trace, which a flood would pay for every refused event. */
+const RATE_LIMITED_ERRORS = new Map<EventClass, AppError>();
+
+function rateLimited(eventClass: EventClass): AppError {
+  let error = RATE_LIMITED_ERRORS.get(eventClass);
+  if (!error) {
+    error = new AppError('RATE_LIMITED', `Too many ${eventClass} events; slow down`);
+    RATE_LIMITED_ERRORS.set(eventClass, error);
+  }
+  return error;
 }
 
 /**

@@ -152,6 +152,7 @@ describe('VoiceService', () => {
     typesOf = jest.fn<Promise<Map<string, ChannelType>>, [readonly string[]]>();
     const config = jest.fn((key: string) => {
       if (key === 'AUDIO_PING_INTERVAL_MS') return PING_MS;
+      if (key === 'AUDIO_MAX_TRANSIT_JUMP_MS') return 5000;
       throw new Error(`unexpected config key ${key}`);
     });
     service = new VoiceService(

@@ -241,7 +241,7 @@ export class VoiceService implements OnModuleInit, OnModuleDestroy, VoiceLinkRec
   private attach(connection: VoiceConnection, channelId: string): void {
     let stats = this.stats.get(channelId);
     if (!stats) {
-      stats = new ChannelAudioStats();
+      stats = new ChannelAudioStats(this.config.get('AUDIO_MAX_TRANSIT_JUMP_MS', { infer: true }));
       this.stats.set(channelId, stats);
     }
     connection.channels.set(channelId, stats.stream(connection.principal.userId));

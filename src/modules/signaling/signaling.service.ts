@@ -16,11 +16,6 @@ import type { IceCandidateOutPayload } from '../../contracts/socket-events';
 /** What became of a `callUser`. */
 export type CallOutcome = 'ringing' | 'busy' | 'offline';
 
-/** Candidates relayed per call before it is answered (a browser gathers a few dozen at most). */
-export const MAX_CANDIDATES_BEFORE_ANSWER = 50;
-
-/** After a rejection, the same caller may not ring the same callee again for this long (no re-ring loops). */
-export const REJECTED_RECALL_MS = 5000;
 /** Remembered rejections are bounded: beyond this many, the oldest go first. */
 const MAX_REMEMBERED_REJECTIONS = 10_000;
 
@@ -48,6 +43,10 @@ export class SignalingService implements OnModuleDestroy {
   /** Ringing calls placed through this instance, by call id. */
   private readonly ringing = new Map<string, Ringing>();
   private readonly ringTimeoutMs: number;
+  /** Candidates relayed per call before it is answered (a browser gathers a few dozen at most). */
+  private readonly maxCandidatesBeforeAnswer: number;
+  /** After a rejection, the same caller may not ring the same callee again for this long (no re-ring loops). */
+  private readonly rejectedRecallMs: number;
   /** `caller>callee` → when the callee rejected, oldest first (per instance). */
   private readonly rejections = new Map<string, number>();
 
@@ -59,6 +58,8 @@ export class SignalingService implements OnModuleDestroy {
     config: ConfigService<Env, true>,
   ) {
     this.ringTimeoutMs = config.get('CALL_RING_TIMEOUT_S', { infer: true }) * 1000;
+    this.maxCandidatesBeforeAnswer = config.get('CALL_MAX_CANDIDATES_BEFORE_ANSWER', { infer: true });
+    this.rejectedRecallMs = config.get('CALL_REJECTED_RECALL_MS', { infer: true });
   }
 
   onModuleDestroy(): void {
@@ -141,7 +142,7 @@ export class SignalingService implements OnModuleDestroy {
 
   /**
    * Candidates flow between the parties from the offer on (trickle ICE starts
-   * before the answer), at most MAX_CANDIDATES_BEFORE_ANSWER of them until the answer.
+   * before the answer), at most CALL_MAX_CANDIDATES_BEFORE_ANSWER of them until the answer.
    */
   async iceCandidate(user: UserPrincipal, { targetUserId, candidate }: IceCandidateDto): Promise<void> {
     const call = await this.calls.between(user.userId, targetUserId);
@@ -149,8 +150,8 @@ export class SignalingService implements OnModuleDestroy {
     const payload = { from: user.userId, candidate };
     const ringing = call.state === 'ringing' ? this.ringing.get(call.id) : undefined;
     if (ringing) {
-      if (ringing.candidates >= MAX_CANDIDATES_BEFORE_ANSWER) {
-        throw new AppError('RATE_LIMITED', `At most ${MAX_CANDIDATES_BEFORE_ANSWER} candidates before the call is answered`);
+      if (ringing.candidates >= this.maxCandidatesBeforeAnswer) {
+        throw new AppError('RATE_LIMITED', `At most ${this.maxCandidatesBeforeAnswer} candidates before the call is answered`);
       }
       ringing.candidates++;
       if (ringing.held) {
@@ -229,7 +230,7 @@ export class SignalingService implements OnModuleDestroy {
     const key = `${caller}>${callee}`;
     const at = this.rejections.get(key);
     if (at === undefined) return false;
-    if (Date.now() - at < REJECTED_RECALL_MS) return true;
+    if (Date.now() - at < this.rejectedRecallMs) return true;
     this.rejections.delete(key);
     return false;
   }

@@ -92,6 +92,14 @@ describe('StreamStats jitter (RFC 3550)', () => {
     expect(MAX_TRANSIT_JUMP_MS).toBe(5000);
   });
 
+  it('takes its clock-jump threshold from the caller', () => {
+    // Transit changes of 1000 ms: jitter by default, clock jumps with a 500 ms threshold.
+    const [lenient, strict] = [new StreamStats(), new StreamStats(500)];
+    for (let i = 0; i < 5; i++) for (const stream of [lenient, strict]) stream.record(i, i * 1000, i * 20, 160, 1, 5);
+    expect(lenient.jitter).toBeGreaterThan(0);
+    expect([strict.jitter, strict.implausibleTimestamps]).toEqual([null, 4]);
+  });
+
   it('is null until two timestamped packets arrived, and ignores duplicates', () => {
     const stream = new StreamStats();
     stream.record(0, 0, 0, 160, 1, 5);

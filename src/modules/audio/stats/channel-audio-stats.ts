@@ -1,5 +1,5 @@
 import { qualityScore } from './e-model';
-import { StreamStats } from './stream-stats';
+import { MAX_TRANSIT_JUMP_MS, StreamStats } from './stream-stats';
 
 /** A sender is an active stream while its packets keep coming: 20 ms frames, so a second of silence ends it. */
 export const STREAM_IDLE_MS = 1000;
@@ -27,10 +27,13 @@ export class ChannelAudioStats {
   /** Packets of senders on other instances delivered here: one per recipient connection, their bytes, and deliveries dropped. */
   readonly remote = { packetsSent: 0, bytesSent: 0, dropped: 0 };
 
+  /** @param maxTransitJumpMs see StreamStats (AUDIO_MAX_TRANSIT_JUMP_MS) */
+  constructor(private readonly maxTransitJumpMs = MAX_TRANSIT_JUMP_MS) {}
+
   stream(userId: string): StreamStats {
     let stream = this.streams.get(userId);
     if (!stream) {
-      stream = new StreamStats();
+      stream = new StreamStats(this.maxTransitJumpMs);
       this.streams.set(userId, stream);
     }
     return stream;

@@ -8,6 +8,7 @@ const WINDOW_MASK = REORDER_WINDOW - 1;
  * packets beyond this is no network jitter but a sender clock jump or a forged
  * timestamp: the sample is skipped and the stream re-based on the new clock,
  * so one sender cannot push the channel's jitter (and quality) to nonsense.
+ * The default of AUDIO_MAX_TRANSIT_JUMP_MS.
  */
 export const MAX_TRANSIT_JUMP_MS = 5000;
 
@@ -23,7 +24,7 @@ export class StreamStats {
   packetsSent = 0;
   /** Deliveries skipped because the recipient's outgoing buffer was over its cap: lost on the way out. */
   packetsDropped = 0;
-  /** Timestamp pairs skipped as implausible (MAX_TRANSIT_JUMP_MS). */
+  /** Timestamp pairs skipped as implausible (over `maxTransitJumpMs`). */
   implausibleTimestamps = 0;
   bytesSent = 0;
   relayMicrosTotal = 0;
@@ -46,6 +47,8 @@ export class StreamStats {
   jitterMs = 0;
   private jitterSamples = 0;
   private lastTransit = Number.NaN;
+
+  constructor(private readonly maxTransitJumpMs = MAX_TRANSIT_JUMP_MS) {}
 
   /**
    * @param seq sender's sequence number, or -1 when the packet carries none
@@ -92,7 +95,7 @@ export class StreamStats {
     const transit = arrivalMs - senderTimestampMs;
     if (this.lastTransit === this.lastTransit) {
       const d = Math.abs(transit - this.lastTransit);
-      if (d <= MAX_TRANSIT_JUMP_MS) {
+      if (d <= this.maxTransitJumpMs) {
         this.jitterMs += (d - this.jitterMs) / 16;
         this.jitterSamples++;
       } else this.implausibleTimestamps++;
