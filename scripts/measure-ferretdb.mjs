@@ -6,47 +6,16 @@
 //
 // Usage: node scripts/measure-ferretdb.mjs [ferretdb-binary | mongodb-uri]
 //        (default: .cache/bin/ferretdb, started on a scratch data folder)
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
+import { startFerretDb } from './start-ferretdb.mjs';
 
 const CONNECTIONS = 10;
 const ROUNDS = 5;
 const target = process.argv[2] ?? '.cache/bin/ferretdb';
 
-let child;
-let dataDir;
-let uri = target;
-if (!target.startsWith('mongodb')) {
-  dataDir = mkdtempSync(join(tmpdir(), 'ferretdb-measure-'));
-  child = spawn(
-    target,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
-      `--state-dir=${dataDir}`,
-      '--listen-addr=127.0.0.1:0',
-      '--debug-addr=-',
-      '--telemetry=disable',
-      '--log-level=info',
-      '--log-format=json',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  uri = await new Promise((done, reject) => {
-    child.once('exit', (code) => reject(new Error(`${target} exited with code ${code}`)));
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        const listening = /Listening on TCP ([\d.]+:\d+)/.exec(line);
-        if (listening) done(`mongodb://${listening[1]}/`);
-      });
-    }
-  });
-}
+const server = target.startsWith('mongodb') ? undefined : await startFerretDb(target);
+const uri = server?.uri ?? target;
 
 const clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => MongoClient.connect(uri, { maxPoolSize: 1, serverSelectionTimeoutMS: 5000 })));
 const db = (i) => clients[i % CONNECTIONS].db('measure');
@@ -138,7 +107,6 @@ for (const connections of [1, 8]) {
 }
 
 await Promise.all(clients.map((client) => client.close()));
-child?.kill('SIGTERM');
-if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+server?.stop();
 console.log(`target: ${target}`);
 for (const [name, value] of Object.entries(results)) console.log(`${name}: ${Array.isArray(value) ? value.join(', ') : value}`);

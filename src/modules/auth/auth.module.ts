@@ -18,6 +18,7 @@ import { AuthenticationService } from './authentication.service';
 import { InMemoryLoginLockout, lockoutSettings, LoginLockout } from './login-lockout';
 import { RedisLoginLockout } from './redis-login-lockout';
 import { Session, SessionSchema } from './schemas/session.schema';
+import { SessionToken, SessionTokenSchema } from './schemas/session-token.schema';
 import { SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
 import { SessionsRepository } from './sessions.repository';
@@ -36,7 +37,10 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
 @Module({
   imports: [
     UsersModule,
-    MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
+    MongooseModule.forFeature([
+      { name: Session.name, schema: SessionSchema },
+      { name: SessionToken.name, schema: SessionTokenSchema },
+    ]),
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>) => ({

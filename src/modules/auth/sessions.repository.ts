@@ -1,8 +1,13 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { duplicateKeyField } from '../../database/mongo-errors';
 import type { RevocationReason } from './auth.events';
+import { SessionToken, SessionTokenRecord } from './schemas/session-token.schema';
 import { Session, SessionRecord } from './schemas/session.schema';
+
+/** Sessions per read of the startup backfill. */
+const BACKFILL_BATCH = 200;
 
 export interface NewSession {
   id: string;
@@ -15,16 +20,39 @@ export interface NewSession {
   expiresAt: Date;
 }
 
-/** The only code that touches the sessions collection. Every change is one conditional single-document update. */
+/**
+ * The only code that touches the sessions and session_tokens collections. Every change is one
+ * conditional single-document update. A session token is looked up through its session_tokens
+ * row: two reads by `_id`.
+ */
 @Injectable()
-export class SessionsRepository implements OnModuleInit {
-  constructor(@InjectModel(Session.name) private readonly sessions: Model<Session>) {}
+export class SessionsRepository implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(SessionsRepository.name);
+  /** Until the backfill has run, a live session may have no token row yet: a token without one is then searched the old way. */
+  private tokenRowsComplete = false;
+
+  constructor(
+    @InjectModel(Session.name) private readonly sessions: Model<Session>,
+    @InjectModel(SessionToken.name) private readonly tokens: Model<SessionToken>,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.sessions.init();
+    await Promise.all([this.sessions.init(), this.tokens.init()]);
+  }
+
+  onApplicationBootstrap(): void {
+    this.backfillTokenRows()
+      .then((written) => {
+        this.tokenRowsComplete = true;
+        if (written > 0) this.logger.log(`wrote the token rows of ${written} existing sessions`);
+      })
+      .catch((error: Error) =>
+        this.logger.warn(`session token backfill failed (tokens without a row are searched by field until the next start): ${error.message}`),
+      );
   }
 
   async create(session: NewSession): Promise<void> {
+    await this.writeTokenRow(session.tokenHash, session.id, session.expiresAt);
     await this.sessions.create({
       _id: session.id,
       user_id: session.userId,
@@ -35,15 +63,55 @@ export class SessionsRepository implements OnModuleInit {
       created_at: session.now,
       last_used_at: session.now,
       expires_at: session.expiresAt,
+      token_keyed: true,
     });
+  }
+
+  /** Idempotent: a row already there (a retried backfill) is kept. */
+  private async writeTokenRow(tokenHash: string, sessionId: string, expiresAt: Date): Promise<void> {
+    try {
+      await this.tokens.create({ _id: tokenHash, session_id: sessionId, expires_at: expiresAt });
+    } catch (error) {
+      if (duplicateKeyField(error) === undefined) throw error;
+    }
+  }
+
+  /**
+   * Writes the token rows of live sessions created before session_tokens existed, a bounded batch
+   * at a time, and marks each session so the next start reads none of them again.
+   */
+  private async backfillTokenRows(): Promise<number> {
+    let written = 0;
+    for (;;) {
+      const batch = await this.sessions
+        .find({ token_keyed: { $ne: true }, expires_at: { $gt: new Date() } }, { _id: 1, token_hash: 1, expires_at: 1 })
+        .limit(BACKFILL_BATCH)
+        .lean<Pick<Session, '_id' | 'token_hash' | 'expires_at'>[]>()
+        .exec();
+      if (batch.length === 0) return written;
+      for (const session of batch) {
+        await this.writeTokenRow(session.token_hash, session._id, session.expires_at);
+        await this.sessions.updateOne({ _id: session._id }, { $set: { token_keyed: true } }).exec();
+        written++;
+      }
+    }
   }
 
   findById(id: string): Promise<SessionRecord | null> {
     return this.sessions.findById(id).lean<SessionRecord>().exec();
   }
 
-  findByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
-    return this.sessions.findOne({ token_hash: tokenHash }).lean<SessionRecord>().exec();
+  /** Two reads by `_id` (token row, then session). A token without a row is searched by field only while rows may be missing. */
+  async findByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
+    const row = await this.tokens.findById(tokenHash).lean<SessionTokenRecord>().exec();
+    if (row) {
+      const session = await this.findById(row.session_id);
+      return session?.token_hash === tokenHash ? session : null;
+    }
+    if (this.tokenRowsComplete) return null;
+    const session = await this.sessions.findOne({ token_hash: tokenHash }).lean<SessionRecord>().exec();
+    if (session) await this.writeTokenRow(tokenHash, session._id, session.expires_at);
+    return session;
   }
 
   /**
@@ -112,8 +180,11 @@ export class SessionsRepository implements OnModuleInit {
     return (await this.sessions.deleteMany({ user_id: userId }).exec()).deletedCount;
   }
 
+  /** Expired sessions and their token rows (also the rows of sessions deleted before they expired). */
   async deleteExpired(now: Date): Promise<number> {
-    return (await this.sessions.deleteMany({ expires_at: { $lte: now } }).exec()).deletedCount;
+    const deleted = (await this.sessions.deleteMany({ expires_at: { $lte: now } }).exec()).deletedCount;
+    await this.tokens.deleteMany({ expires_at: { $lte: now } }).exec();
+    return deleted;
   }
 
   /** Revoked sessions are kept a while for the audit trail, then swept. */

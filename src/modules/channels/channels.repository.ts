@@ -103,8 +103,9 @@ export class ChannelsRepository implements OnModuleInit {
       .exec();
   }
 
+  /** Every channel (server statistics, scrapes): MongoDB answers from collection metadata; the embedded database counts rows. */
   count(): Promise<number> {
-    return this.channels.countDocuments().exec();
+    return this.channels.estimatedDocumentCount().exec();
   }
 
   async incrementConnections(id: string): Promise<void> {

@@ -55,6 +55,13 @@ export class Session {
 
   @Prop({ type: String, default: null })
   revoked_reason!: RevocationReason | null;
+
+  /**
+   * True once `session_tokens` holds the row for `token_hash`. Sessions written before that
+   * collection existed lack it; the startup backfill finds them by its absence.
+   */
+  @Prop({ type: Boolean, default: false })
+  token_keyed?: boolean;
 }
 
 export type SessionRecord = Session;

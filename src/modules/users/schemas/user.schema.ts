@@ -49,6 +49,13 @@ export class User {
   @Prop({ type: Date, default: null })
   last_login!: Date | null;
 
+  /**
+   * True once the `usernames` collection holds this user's claim. Users written before that
+   * collection existed lack it; the startup backfill finds them by its absence.
+   */
+  @Prop({ type: Boolean, default: false })
+  username_claimed?: boolean;
+
   created_at!: Date;
   updated_at!: Date;
 }
