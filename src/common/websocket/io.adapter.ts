@@ -81,6 +81,7 @@ export class AppIoAdapter extends IoAdapter {
       allowedOrigins: allowed,
       onRefused: () => metrics.handshakeRefused('socket.io'),
     });
+    batchWrites(server);
     const redis = this.app.get(RedisConnections);
     if (redis.enabled) server.adapter(redisAdapter(redis));
 
@@ -98,7 +99,6 @@ export class AppIoAdapter extends IoAdapter {
         metrics.socketOpened(name);
         socket.on('disconnect', closed);
         backlogOf(socket);
-        batchWrites(socket);
         this.limitEvents(socket, limits, metrics);
       });
     };
