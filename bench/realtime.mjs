@@ -9,7 +9,8 @@
  * Both servers run as child processes on 127.0.0.1; this process is the load
  * (socket.io-client). N authenticated sockets spread over U users (N/U sockets
  * each). Measured for each server:
- *   - connect: wall time for all N sockets (100 handshakes in flight), p50/p99 per socket;
+ *   - connect: wall time for all N sockets (100 handshakes in flight), p50/p99 per socket, and the
+ *     server's CPU time meanwhile (user + system, from /proc: meaningful on a loaded machine too);
  *   - memory per connection: server RSS growth / N (from /proc/<pid>/status);
  *   - direct messages: POST /api/users/:id/message (50 requests in flight),
  *     deliveries/s and p50/p99 latency from request start to each socket's receipt;
@@ -162,6 +163,7 @@ function report({ app, bare }) {
     ['connect N sockets (s)', 'connectWallS', 2, 'lower'],
     ['connect p50 (ms)', 'connectP50', 2, 'lower'],
     ['connect p99 (ms)', 'connectP99', 2, 'lower'],
+    ['connect: server CPU (ms)', 'connectCpuMs', 0, 'lower'],
     ['memory per connection (KB)', 'memoryPerConnectionKb', 1, 'lower'],
     ['direct messages: deliveries/s', 'dmPerSecond', 0, 'higher'],
     ['direct messages: requests/s', 'dmRequestsPerSecond', 0, 'higher'],
@@ -184,6 +186,13 @@ function report({ app, bare }) {
     `\ntargets: relay throughput within 1.5x of bare: ${throughputSlowdown.toFixed(2)}x ${throughputSlowdown <= 1.5 ? 'met' : 'NOT met'}; ` +
       `relay p99 within 1.5x: ${p99Ratio.toFixed(2)}x ${p99Ratio <= 1.5 ? 'met' : 'NOT met'}; ` +
       `memory per connection under 2x: ${memoryRatio.toFixed(2)}x ${memoryRatio < 2 ? 'met' : 'NOT met'}`,
+  );
+  const connectRatio = app.connectWallS / bare.connectWallS;
+  const connectP99Ratio = app.connectP99 / bare.connectP99;
+  console.log(
+    `         connect all within 1.5x: ${connectRatio.toFixed(2)}x ${connectRatio <= 1.5 ? 'met' : 'NOT met'}; ` +
+      `connect p99 within 2x: ${connectP99Ratio.toFixed(2)}x ${connectP99Ratio <= 2 ? 'met' : 'NOT met'}; ` +
+      `memory per connection within 1.25x: ${memoryRatio.toFixed(2)}x ${memoryRatio <= 1.25 ? 'met' : 'NOT met'}`,
   );
 }
 

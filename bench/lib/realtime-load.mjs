@@ -17,12 +17,14 @@ import { inBatches } from './pool.mjs';
  * instances (default: all on `url`).
  */
 export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceHeaders, login, call, socketUrl = () => url, restUrl = () => url }) {
+  ensureFileDescriptors(N);
   process.stdout.write(`${name}: logging in ${U} users… `);
   const users = await inBatches(U, 8, login);
   console.log('done');
 
   await sleep(1000);
   const rssBefore = rssOf(pid);
+  const cpuBefore = cpuOf(pid);
   process.stdout.write(`${name}: connecting ${N} sockets… `);
   const sockets = new Array(N);
   const connectTimes = [];
@@ -34,12 +36,17 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
     connectTimes.push(performance.now() - started);
   });
   const connectWall = performance.now() - connectStart;
+  // Read before the pause: CPU the servers spent on the handshakes and presence, whatever else loads the machine.
+  const connectCpu = cpuOf(pid) - cpuBefore;
   await sleep(2000);
   const rssAfter = rssOf(pid);
   console.log(`${(connectWall / 1000).toFixed(2)} s`);
 
-  // Socket i belongs to user i % U: the sockets of user u are u, u+U, u+2U…
-  const socketsOf = (u) => sockets.filter((_, i) => i % U === u);
+  // Socket i belongs to user i % U: the sockets of user u are u, u+U, u+2U… (listed once: at 10,000 sockets a
+  // filter per message would cost the load more than the server).
+  const byUser = range(U).map(() => []);
+  sockets.forEach((socket, i) => byUser[i % U].push(socket));
+  const socketsOf = (u) => byUser[u];
 
   /* direct messages through REST */
   process.stdout.write(`${name}: ${MESSAGES} direct messages… `);
@@ -130,6 +137,7 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
     connectWallS: connectWall / 1000,
     connectP50: percentile(connectTimes, 50),
     connectP99: percentile(connectTimes, 99),
+    connectCpuMs: connectCpu,
     memoryPerConnectionKb: (rssAfter - rssBefore) / N / 1024,
     dmPerSecond: dmDeliveries / (dmWall / 1000),
     dmRequestsPerSecond: MESSAGES / (dmWall / 1000),
@@ -139,6 +147,23 @@ export async function measure({ name, url, pid, N, U, MESSAGES, RELAYS, serviceH
     relayP50: percentile(relayLatencies, 50),
     relayP99: percentile(relayLatencies, 99),
   };
+}
+
+/**
+ * The load holds N client sockets and each server as many: a soft limit on open files below that would
+ * fail the run midway with EMFILE, so it is refused up front (the children inherit this process's limit).
+ */
+function ensureFileDescriptors(N) {
+  let limit;
+  try {
+    limit = Number(/Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+  } catch {
+    return; // Not Linux: the run finds out by itself.
+  }
+  const needed = N + 512;
+  if (Number.isFinite(limit) && limit < needed) {
+    throw new Error(`${N} sockets need about ${needed} open files per process; the limit is ${limit}: raise it first (ulimit -n ${needed})`);
+  }
 }
 
 function connect(url, token) {
@@ -156,6 +181,14 @@ function once(socket, event) {
 function rssOfOne(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+/** CPU time (user + system) of processes (one pid or several) so far, ms; /proc counts in clock ticks (100 Hz on Linux). */
+function cpuOf(pids) {
+  return [].concat(pids).reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return sum + (Number(fields[11]) + Number(fields[12])) * 10;
+  }, 0);
 }
 
 /** RSS of processes (one pid or several), bytes. */

@@ -335,6 +335,13 @@ export class EnvDto {
   @Max(600_000)
   AUDIO_MAX_TRANSIT_JUMP_MS = 5000;
 
+  /** The `users` event on connect lists at most this many connected users; GET /api/users pages the rest. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  PRESENCE_FULL_LIST_MAX = 1000;
+
   /** Set by validateEnv when JWT_SECRET was generated for this process (development). */
   JWT_SECRET_GENERATED?: boolean;
 }

@@ -319,7 +319,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users or services: ids of the connected users, cluster-wide. */
+        /** Users or services: ids of the connected users, cluster-wide, longest online first; `page`/`limit` page them. */
         get: operations["realtimeConnected"];
         put?: never;
         /** Api users create */
@@ -1149,8 +1149,18 @@ export interface components {
             /** @description ISO 8601: when the oldest live socket connected */
             connected_since: string;
         };
+        ConnectedUsersPaginationDto: {
+            current_page: number;
+            total_pages: number;
+            total_items: number;
+            items_per_page: number;
+            has_next: boolean;
+            has_previous: boolean;
+        };
         ConnectedUsersDto: {
             users: (string | components["schemas"]["ConnectedUserDto"])[];
+            /** @description Only when `page` or `limit` was given */
+            pagination?: components["schemas"]["ConnectedUsersPaginationDto"];
         };
         SendMessageDto: {
             /** @example Hello, user123! */
@@ -2745,6 +2755,10 @@ export interface operations {
             query?: {
                 /** @description List `{id, username, connections, connected_since}` instead of ids */
                 details?: "true" | "false";
+                /** @description Page number (1 when only `limit` is given); absent with `limit`: the whole list */
+                page?: number;
+                /** @description Page size (100 when only `page` is given) */
+                limit?: number;
             };
             header?: never;
             path?: never;

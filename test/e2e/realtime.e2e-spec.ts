@@ -69,6 +69,21 @@ describe('realtime namespace / (presence, messaging, user events)', () => {
       }
     });
 
+    it('refuses with TOKEN_EXPIRED a token that opened sockets before it expired (remembered tokens still expire)', async () => {
+      const short = await createTestApp({ JWT_ACCESS_TTL_S: '3' });
+      try {
+        const login = await loginAs(short);
+        const [first, second] = [await connectAs(short.url, login.accessToken), await connectAs(short.url, login.accessToken)];
+        closeAll(first, second);
+        await eventually(async () => {
+          const expired = await connectError(short.url, login.accessToken);
+          expect(expired.data).toEqual({ code: 'TOKEN_EXPIRED' });
+        }, 8000);
+      } finally {
+        await short.close();
+      }
+    });
+
     it('accepts the session token in auth.sessionToken and in the INSAkari-Connect-Token header', async () => {
       const alice = await loginAs(t);
       const viaAuth = await connectAs(t.url, null, '/', { auth: { sessionToken: alice.sessionToken } });

@@ -1,36 +1,35 @@
 import type { Writable } from 'node:stream';
-import type { Socket } from 'socket.io';
+import type { Server } from 'socket.io';
 
 /** The parts of an engine.io connection the batching reads (not all in its public typings). */
 interface EngineConnection {
   transport: { name: string; socket?: { _socket?: Writable } };
-  on(event: 'flush', listener: (packets: readonly unknown[]) => void): unknown;
-  on(event: 'drain', listener: () => void): unknown;
 }
 
-const batched = new WeakSet<object>();
+interface EngineServer {
+  on(event: 'flush', listener: (conn: EngineConnection, packets: readonly unknown[]) => void): unknown;
+  on(event: 'drain', listener: (conn: EngineConnection) => void): unknown;
+}
 
 /**
  * engine.io hands the packets it buffered while a write was in flight to its
  * websocket transport in one go, but `ws` writes each as its own frame: one
  * system call per packet. Corking the TCP socket for the duration of that
  * hand-over (engine.io emits `flush` before it and `drain` right after, in the
- * same tick) sends them in one write. This is what makes a burst cheap: the
- * replies to a client's burst of events (refusals of a flood among them) or
- * audio that piled up for a listener.
+ * same tick, on the connection and on the engine server) sends them in one
+ * write. This is what makes a burst cheap: the replies to a client's burst of
+ * events (refusals of a flood among them) or audio that piled up for a
+ * listener. Two listeners on the engine server, none per connection.
  */
-export function batchWrites(socket: Pick<Socket, 'conn'>): void {
-  const conn = socket.conn as unknown as EngineConnection;
-  if (batched.has(conn)) return;
-  batched.add(conn);
+export function batchWrites(server: Pick<Server, 'engine'>): void {
+  const engine = server.engine as unknown as EngineServer;
   let corked: Writable | undefined;
-  conn.on('flush', (packets) => {
-    const { transport } = conn;
-    if (packets.length < 2 || transport.name !== 'websocket') return;
-    corked = transport.socket?._socket;
+  engine.on('flush', (conn, packets) => {
+    if (packets.length < 2 || conn.transport.name !== 'websocket') return;
+    corked = conn.transport.socket?._socket;
     corked?.cork();
   });
-  conn.on('drain', () => {
+  engine.on('drain', () => {
     corked?.uncork();
     corked = undefined;
   });

@@ -15,7 +15,7 @@ import { limitEngineHandshakes } from './engine-handshake-limit';
 import { batchWrites } from './engine-write-batching';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
-import { CongestionClock, EventClass, SocketLimits } from './socket-limits';
+import { CongestionClock, ConnectionLimiter, EventClass, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
 import { SocketIoTransport } from './socket-io.transport';
 import { MAX_SOCKET_MESSAGE_BYTES, sessionRoom, SocketData, userRoom } from './socket.types';
@@ -81,6 +81,7 @@ export class AppIoAdapter extends IoAdapter {
       allowedOrigins: allowed,
       onRefused: () => metrics.handshakeRefused('socket.io'),
     });
+    batchWrites(server);
     const redis = this.app.get(RedisConnections);
     if (redis.enabled) server.adapter(redisAdapter(redis));
 
@@ -88,15 +89,16 @@ export class AppIoAdapter extends IoAdapter {
     const prepare = (namespace: Namespace) => {
       namespace.use(use);
       const { name } = namespace;
+      // One listener shared by every socket of the namespace (a socket says `disconnect` once): no closure per socket.
+      const closed = () => metrics.socketClosed(name);
       // Registered before any gateway's connection handler (Nest binds those after creating the namespace).
       namespace.on('connection', (socket) => {
         const { principal } = socket.data as SocketData;
         // Synchronous with the in-memory and the classic Redis adapter: the rooms exist before any gateway runs.
         void socket.join([userRoom(principal.userId), sessionRoom(principal.sessionId)]);
         metrics.socketOpened(name);
-        socket.once('disconnect', () => metrics.socketClosed(name));
+        socket.on('disconnect', closed);
         backlogOf(socket);
-        batchWrites(socket);
         this.limitEvents(socket, limits, metrics);
       });
     };
@@ -116,10 +118,12 @@ export class AppIoAdapter extends IoAdapter {
 
   /** Every inbound event passes its connection's budget for its class first; the ack (or an `error` event) says RATE_LIMITED. */
   private limitEvents(socket: Socket, limits: SocketLimits, metrics: SocketMetrics): void {
-    const limiter = limits.forConnection();
+    // Made at the first event: the many sockets that only listen hold no limiter.
+    let limiter: ConnectionLimiter | undefined;
     const { name } = socket.nsp;
     socket.use((packet, next) => {
       const eventClass = limits.classOf(String(packet[0]));
+      limiter ??= limits.forConnection();
       const admission = limiter.admit(eventClass, performance.now());
       if (admission === 'accept') return next();
       if (admission === 'ignore') return;
@@ -147,13 +151,16 @@ export class AppIoAdapter extends IoAdapter {
       for (const socket of namespace.sockets.values()) {
         if (seen.has(socket.conn)) continue;
         seen.add(socket.conn);
+        const backlog = backlogOf(socket);
+        const bytes = backlog.bytes();
         let clock = this.clocks.get(socket.conn);
+        // A clock only for a connection that went over its cap: the thousands that never do hold nothing.
         if (!clock) {
+          if (bytes <= limits.outboundCapBytes) continue;
           clock = new CongestionClock(limits);
           this.clocks.set(socket.conn, clock);
         }
-        const backlog = backlogOf(socket);
-        if (!clock.isSlow(backlog.bytes(), now)) continue;
+        if (!clock.isSlow(bytes, now)) continue;
         this.logger.warn({ user: (socket.data as SocketData).principal.userId, bytes: backlog.bytes() }, 'dropping a socket that does not read');
         metrics.socketDropped(namespace.name, 'slow_consumer');
         backlog.drop();

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import { Pagination, paginationOf } from '../../common/http/pagination';
 import { RealtimePublisher } from '../../common/websocket/realtime.publisher';
 import { UserStatsService } from '../stats/user-stats.service';
 import { PresenceService } from './presence/presence.service';
 import type { PresenceUser } from './presence/presence.store';
 import type { MessagePayload } from '../../contracts/socket-events';
+
+const DEFAULT_PAGE_SIZE = 100;
 
 /** Messages from users and back-end services to connected users. */
 @Injectable()
@@ -16,12 +19,13 @@ export class MessagingService {
     private readonly stats: UserStatsService,
   ) {}
 
-  async connectedUserIds(): Promise<string[]> {
-    return (await this.presence.users()).map((user) => user.id);
-  }
-
-  connectedUsers(): Promise<PresenceUser[]> {
-    return this.presence.users();
+  /** Every connected user, or one page of them when `page` or `limit` is given (100 per page unless told). */
+  async connectedUsers(page?: number, limit?: number): Promise<{ users: PresenceUser[]; pagination?: Pagination }> {
+    const users = await this.presence.users();
+    if (page === undefined && limit === undefined) return { users };
+    const size = limit ?? DEFAULT_PAGE_SIZE;
+    const current = page ?? 1;
+    return { users: users.slice((current - 1) * size, current * size), pagination: paginationOf(current, size, users.length) };
   }
 
   /** Delivers to every socket of the user; returns how many. USER_NOT_CONNECTED when there is none. */

@@ -15,13 +15,14 @@ import { ConnectedUsersDto, MessageBroadcastedDto, MessageSentDto } from './dto/
 export class RealtimeController {
   constructor(private readonly messaging: MessagingService) {}
 
-  /** Users or services: ids of the connected users, cluster-wide. */
+  /** Users or services: ids of the connected users, cluster-wide, longest online first; `page`/`limit` page them. */
   @ApiBody(ConnectedUsersDto)
   @AllowService()
   @Get()
   async connected(@Query() query: ConnectedUsersQueryDto) {
-    if (query.details === 'true') return { users: await this.messaging.connectedUsers() };
-    return { users: await this.messaging.connectedUserIds() };
+    const { users, pagination } = await this.messaging.connectedUsers(query.page, query.limit);
+    const listed = query.details === 'true' ? users : users.map((user) => user.id);
+    return pagination ? { users: listed, pagination } : { users: listed };
   }
 
   /** Services or admins: a `message` event to every connected socket. */

@@ -6,16 +6,19 @@ import {
   MessageBody,
   OnGatewayConnection,
   OnGatewayDisconnect,
+  OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { DefaultEventsMap, Server } from 'socket.io';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
-import type { AuthenticatedSocket, SocketData } from '../../common/websocket/socket.types';
+import { userRoom, type AuthenticatedSocket, type SocketData } from '../../common/websocket/socket.types';
 import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
+import { PresenceAnnouncer } from './presence/presence-announcer';
 import { PresenceService } from './presence/presence.service';
+import { UsersPacket } from './presence/users-packet';
 import { PRESENCE_EVENTS, PresenceDepartedEvent } from './realtime.events';
 import type { RealtimeClientEvents, RealtimeServerEvents } from './realtime.socket-events';
 
@@ -23,11 +26,12 @@ type RealtimeSocket = AuthenticatedSocket<RealtimeClientEvents, RealtimeServerEv
 
 /**
  * Namespace `/`: presence announcements and `register` (a client announcing its user). The socket
- * is authenticated (and in its rooms) before this gateway sees it.
+ * is authenticated (and in its rooms) before this gateway sees it. Arrivals and departures go out
+ * through the PresenceAnnouncer, in one burst per window.
  */
 @UseFilters(WsExceptionFilter)
 @WebSocketGateway()
-export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(RealtimeGateway.name);
   /**
    * Set when shutdown begins: every socket is about to go, and announcing each
@@ -35,19 +39,34 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
    * (seconds with a thousand sockets) for clients that are disconnected anyway.
    */
   private stopping = false;
+  private readonly usersPacket = new UsersPacket();
 
   @WebSocketServer()
   private readonly server!: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>;
 
-  constructor(private readonly presence: PresenceService) {}
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly announcer: PresenceAnnouncer,
+  ) {}
+
+  /**
+   * Broadcast on the namespace (with the Redis adapter, to the sockets of every instance); a user's own
+   * sockets are not told of their arrival: their `users` list already has them.
+   */
+  afterInit(server: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>): void {
+    this.announcer.attach((announcement) => {
+      if (announcement.event === 'userConnected') server.except(userRoom(announcement.payload.id)).emit('userConnected', announcement.payload);
+      else server.emit('userDisconnected', announcement.payload);
+    });
+  }
 
   async handleConnection(socket: RealtimeSocket): Promise<void> {
     const { principal, connectedAt } = socket.data;
     try {
       const { first, users } = await this.presence.connect(principal, socket.id, connectedAt);
       if (!socket.connected) return;
-      socket.emit('users', users);
-      if (first) socket.broadcast.emit('userConnected', { id: principal.userId, username: principal.username });
+      this.usersPacket.send(socket, users);
+      if (first) this.announcer.connected({ id: principal.userId, username: principal.username });
     } catch (error) {
       this.logger.error({ err: error }, 'presence could not record a connection');
       socket.disconnect(true);
@@ -59,7 +78,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     try {
       const { last } = await this.presence.disconnect(principal, socket.id, connectedAt);
       // While stopping, only the other instances' clients are left to tell (this instance's are going).
-      if (last && (!this.stopping || this.presence.clusterWide)) this.server.emit('userDisconnected', { userId: principal.userId });
+      if (last && (!this.stopping || this.presence.clusterWide)) this.announcer.disconnected(principal.userId);
     } catch (error) {
       this.logger.error({ err: error }, 'presence could not record a disconnection');
     }
@@ -68,6 +87,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   /** Shutdown: clients are told (disconnect) before counters are flushed and the database closes. */
   onModuleDestroy(): void {
     this.stopping = true;
+    // What is pending goes now, and what follows at once: no later window would come.
+    this.announcer.stop();
     // Absent in an application context without a WebSocket adapter (the seed script). `local`: with the
     // Redis adapter a plain disconnectSockets would close the sockets of every instance.
     this.server?.local.disconnectSockets(true);
@@ -88,7 +109,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
    */
   @OnEvent(PRESENCE_EVENTS.departed)
   departed({ userIds }: PresenceDepartedEvent): void {
-    for (const userId of userIds) this.server.emit('userDisconnected', { userId });
+    for (const userId of userIds) this.announcer.disconnected(userId);
   }
 
   /** Admin reset: every socket of namespace `/` is disconnected (on every instance); clients may reconnect. */

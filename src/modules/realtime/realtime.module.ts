@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { InstanceLiveness } from '../../common/cluster/instance-liveness';
 import { RedisConnections } from '../../common/redis/redis-connections';
 import { InMemoryPresenceStore } from './presence/in-memory-presence.store';
+import { PresenceAnnouncer } from './presence/presence-announcer';
 import { PresenceService } from './presence/presence.service';
 import { PresenceStore } from './presence/presence.store';
 import { RedisPresenceStore } from './presence/redis-presence.store';
@@ -21,6 +22,7 @@ import { RealtimeListeners } from './realtime.listeners';
         redis.enabled ? new RedisPresenceStore(redis, liveness) : new InMemoryPresenceStore(),
     },
     PresenceService,
+    PresenceAnnouncer,
     MessagingService,
     RealtimeGateway,
     RealtimeListeners,

@@ -1,4 +1,5 @@
-import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { Pagination } from '../../../common/http/pagination';
 import type { PresenceUser } from '../presence/presence.store';
 
 export class ConnectedUserDto implements PresenceUser {
@@ -10,11 +11,24 @@ export class ConnectedUserDto implements PresenceUser {
   connected_since!: string;
 }
 
-/** Seed-001 shape: ids, or with `?details=true` one object per user. */
+export class ConnectedUsersPaginationDto implements Pagination {
+  current_page!: number;
+  total_pages!: number;
+  total_items!: number;
+  items_per_page!: number;
+  has_next!: boolean;
+  has_previous!: boolean;
+}
+
+/** Seed-001 shape: ids, or with `?details=true` one object per user; with `page`/`limit`, one page and its `pagination`. */
 @ApiExtraModels(ConnectedUserDto)
 export class ConnectedUsersDto {
   @ApiProperty({ type: 'array', items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(ConnectedUserDto) }] } })
   users!: (string | ConnectedUserDto)[];
+
+  /** Only when `page` or `limit` was given */
+  @ApiPropertyOptional({ type: ConnectedUsersPaginationDto })
+  pagination?: ConnectedUsersPaginationDto;
 }
 
 export class MessageSentDto {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ConnectedUser } from '../../../contracts/socket-events';
 import { PresenceConnection, PresenceStore, PresenceUser } from './presence.store';
 
 interface UserPresence {
@@ -10,8 +11,11 @@ interface UserPresence {
 /** Presence of this process only: right for a single instance (no REDIS_URL). */
 @Injectable()
 export class InMemoryPresenceStore extends PresenceStore {
+  /** In the order users came online: a user is inserted with their first socket and removed with their last. */
   private readonly byUser = new Map<string, UserPresence>();
   private connections = 0;
+  /** `firstOnline`'s answer until someone comes or goes (another socket of an online user changes nothing). */
+  private firstOnlineCache?: { limit: number; users: readonly ConnectedUser[] };
 
   async add({ userId, username, socketId, connectedAt }: PresenceConnection): Promise<{ first: boolean }> {
     let presence = this.byUser.get(userId);
@@ -19,6 +23,7 @@ export class InMemoryPresenceStore extends PresenceStore {
     if (!presence) {
       presence = { username, sockets: new Map() };
       this.byUser.set(userId, presence);
+      this.firstOnlineCache = undefined;
     }
     if (!presence.sockets.has(socketId)) this.connections += 1;
     presence.sockets.set(socketId, connectedAt);
@@ -31,6 +36,7 @@ export class InMemoryPresenceStore extends PresenceStore {
     this.connections -= 1;
     if (presence.sockets.size > 0) return { last: false };
     this.byUser.delete(userId);
+    this.firstOnlineCache = undefined;
     return { last: true };
   }
 
@@ -39,14 +45,26 @@ export class InMemoryPresenceStore extends PresenceStore {
   }
 
   async users(): Promise<PresenceUser[]> {
-    const users = [...this.byUser].map(([id, { username, sockets }]) => ({
-      id,
-      username,
-      connections: sockets.size,
-      since: Math.min(...sockets.values()),
-    }));
-    users.sort((a, b) => a.since - b.since);
-    return users.map(({ since, ...user }) => ({ ...user, connected_since: new Date(since).toISOString() }));
+    return Array.from(this.byUser, ([id, { username, sockets }]) => {
+      let since = Infinity;
+      for (const connectedAt of sockets.values()) since = Math.min(since, connectedAt);
+      return { id, username, connections: sockets.size, connected_since: new Date(since).toISOString() };
+    });
+  }
+
+  async firstOnline(limit: number): Promise<readonly ConnectedUser[]> {
+    if (this.firstOnlineCache?.limit === limit) return this.firstOnlineCache.users;
+    const users: ConnectedUser[] = [];
+    for (const [id, { username }] of this.byUser) {
+      if (users.length >= limit) break;
+      users.push({ id, username });
+    }
+    this.firstOnlineCache = { limit, users };
+    return users;
+  }
+
+  async onlineAmong(userIds: readonly string[]): Promise<Set<string>> {
+    return new Set(userIds.filter((userId) => this.byUser.has(userId)));
   }
 
   async totalConnections(): Promise<number> {

@@ -1,4 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Env } from '../../../config/env.validation';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { UserPrincipal } from '../../../common/auth/principal';
 import { AppError } from '../../../common/errors/app-error';
@@ -11,8 +13,8 @@ import { PresenceStore, PresenceUser } from './presence.store';
 export interface ConnectResult {
   /** The user's first socket: the others are told `userConnected`. */
   first: boolean;
-  /** The connected users, for the new socket's `users` event. */
-  users: ConnectedUser[];
+  /** The new socket's `users` event: the first PRESENCE_FULL_LIST_MAX connected users (GET /api/users pages the rest). */
+  users: readonly ConnectedUser[];
 }
 
 /**
@@ -27,13 +29,17 @@ export class PresenceService implements OnModuleInit {
   private localConnections = 0;
   /** A disconnect waits for its socket's pending add, so a slow store never keeps a ghost. */
   private readonly pendingAdds = new Map<string, Promise<unknown>>();
+  private readonly fullListMax: number;
 
   constructor(
     private readonly store: PresenceStore,
     private readonly events: EventEmitter2,
     private readonly metrics: MetricsSources,
     private readonly stats: UserStatsService,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.fullListMax = config.get('PRESENCE_FULL_LIST_MAX', { infer: true });
+  }
 
   onModuleInit(): void {
     this.metrics.registerPresenceSource(() => ({ connected_users: this.localSockets.size, connections: this.localConnections }));
@@ -50,8 +56,7 @@ export class PresenceService implements OnModuleInit {
     this.pendingAdds.set(socketId, adding);
     try {
       const { first } = await adding;
-      const users = (await this.store.users()).map(({ id, username }) => ({ id, username }));
-      return { first, users };
+      return { first, users: await this.store.firstOnline(this.fullListMax) };
     } finally {
       this.pendingAdds.delete(socketId);
     }

@@ -1,3 +1,5 @@
+import type { ConnectedUser } from '../../../contracts/socket-events';
+
 /** One live socket of a user on namespace `/`. */
 export interface PresenceConnection {
   userId: string;
@@ -34,8 +36,18 @@ export abstract class PresenceStore {
   /** How many sockets the user has (0 when offline). */
   abstract connectionCount(userId: string): Promise<number>;
 
-  /** The connected users, oldest connection first. */
+  /** The connected users, longest online first: the order `firstOnline` and `GET /api/users` pages follow. */
   abstract users(): Promise<PresenceUser[]>;
+
+  /**
+   * The first `limit` connected users (as `users()` orders them), for the `users` event of every new
+   * socket: kept between changes, so a connect does not cost a pass over everyone online. The array is
+   * shared by every caller until the next change: never modify it.
+   */
+  abstract firstOnline(limit: number): Promise<readonly ConnectedUser[]>;
+
+  /** Which of these users are online now (cluster-wide). */
+  abstract onlineAmong(userIds: readonly string[]): Promise<Set<string>>;
 
   /** Sockets of every user. */
   abstract totalConnections(): Promise<number>;

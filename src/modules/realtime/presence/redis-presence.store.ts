@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { InstanceLiveness } from '../../../common/cluster/instance-liveness';
 import { abandonAfter, RedisConnections } from '../../../common/redis/redis-connections';
 import { InMemoryPresenceStore } from './in-memory-presence.store';
+import type { ConnectedUser } from '../../../contracts/socket-events';
 import { PresenceConnection, PresenceStore, PresenceUser } from './presence.store';
 
 /** How often this instance checks that Redis holds exactly its sockets (after an outage, an empty Redis). */
@@ -10,6 +11,7 @@ const SYNC_MS = 2_000;
 
 const ONLINE = 'presence:online'; // hash userId → username
 const CONNECTIONS = 'presence:connections'; // counter of every socket
+const VERSION = 'presence:version'; // bumped whenever a user comes online or leaves, anywhere
 const socketsKey = (incarnation: string) => `presence:sockets:${incarnation}`; // hash socketId → [userId, username, connectedAt]
 const userKey = (userId: string) => `presence:user:${userId}`; // hash "<incarnation>|<socketId>" → connectedAt
 
@@ -18,7 +20,10 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[6]) == 0 then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 redis.call('INCR', KEYS[4])
-if redis.call('HLEN', KEYS[2]) == 1 then return 1 end
+if redis.call('HLEN', KEYS[2]) == 1 then
+  redis.call('INCR', KEYS[5])
+  return 1
+end
 return 0`;
 
 const REMOVE = `
@@ -27,6 +32,7 @@ redis.call('HDEL', KEYS[2], ARGV[2])
 redis.call('DECR', KEYS[4])
 if redis.call('HLEN', KEYS[2]) == 0 then
   redis.call('HDEL', KEYS[3], ARGV[3])
+  redis.call('INCR', KEYS[5])
   return 1
 end
 return 0`;
@@ -51,6 +57,7 @@ for socketId, raw in pairs(want) do
   redis.call('HSET', 'presence:user:' .. entry[1], ARGV[1] .. '|' .. socketId, tostring(entry[3]))
   redis.call('HSET', KEYS[2], entry[1], entry[2])
   redis.call('INCR', KEYS[3])
+  redis.call('INCR', KEYS[4])
 end
 local departed = {}
 for _, socket in ipairs(stale) do
@@ -60,6 +67,7 @@ for _, socket in ipairs(stale) do
   redis.call('DECR', KEYS[3])
   if redis.call('HLEN', user) == 0 then
     redis.call('HDEL', KEYS[2], socket[2])
+    redis.call('INCR', KEYS[4])
     table.insert(departed, socket[2])
   end
 end
@@ -94,6 +102,10 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
   private inFlight = 0;
   private syncing = false;
   private timer?: NodeJS.Timeout;
+  /** `firstOnline`'s answer, read when the presence version was `version` (or later). */
+  private firstOnlineCache?: { version: string; limit: number; users: readonly ConnectedUser[] };
+  /** One read of the list at a time: the connects of a storm share it instead of each reading everyone. */
+  private firstOnlineRead?: Promise<{ version: string; users: PresenceUser[] }>;
 
   constructor(
     private readonly connections: RedisConnections,
@@ -102,9 +114,9 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
     super();
     this.incarnation = liveness.incarnation;
     this.redis = connections.commands as PresenceCommands;
-    this.redis.defineCommand('presenceAdd', { numberOfKeys: 4, lua: ADD });
-    this.redis.defineCommand('presenceRemove', { numberOfKeys: 4, lua: REMOVE });
-    this.redis.defineCommand('presenceSync', { numberOfKeys: 3, lua: SYNC });
+    this.redis.defineCommand('presenceAdd', { numberOfKeys: 5, lua: ADD });
+    this.redis.defineCommand('presenceRemove', { numberOfKeys: 5, lua: REMOVE });
+    this.redis.defineCommand('presenceSync', { numberOfKeys: 4, lua: SYNC });
   }
 
   onModuleInit(): void {
@@ -140,6 +152,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
         userKey(userId),
         ONLINE,
         CONNECTIONS,
+        VERSION,
         socketId,
         `${this.incarnation}|${socketId}`,
         userId,
@@ -160,6 +173,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
         userKey(userId),
         ONLINE,
         CONNECTIONS,
+        VERSION,
         socketId,
         `${this.incarnation}|${socketId}`,
         userId,
@@ -184,6 +198,48 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
     } catch {
       return this.local.users();
     }
+  }
+
+  /**
+   * A connect costs one GET of the presence version; the list itself is read again only after someone
+   * came or went, and connects that find it stale meanwhile share that one read. The version is read
+   * before the list, so a cached list is never older than the version it is filed under.
+   */
+  async firstOnline(limit: number): Promise<readonly ConnectedUser[]> {
+    if (!this.connections.available) return this.local.firstOnline(limit);
+    try {
+      const version = (await this.redis.get(VERSION)) ?? '0';
+      const cached = this.firstOnlineCache;
+      if (cached && cached.limit === limit && cached.version === version) return cached.users;
+      const read = await this.readFirstOnline(version);
+      const users = read.users.slice(0, limit).map(({ id, username }) => ({ id, username }));
+      if (read.version === version) this.firstOnlineCache = { version, limit, users };
+      return users;
+    } catch {
+      return this.local.firstOnline(limit);
+    }
+  }
+
+  /** Joins a read in flight when it started at this version or later (its list is at least that new). */
+  private readFirstOnline(version: string): Promise<{ version: string; users: PresenceUser[] }> {
+    const inFlight = this.firstOnlineRead;
+    if (inFlight) {
+      return inFlight.then((read) => (Number(read.version) >= Number(version) ? read : this.readFirstOnline(version)));
+    }
+    const read = this.clusterUsers().then((users) => ({ version, users }));
+    this.firstOnlineRead = read;
+    const clear = () => {
+      if (this.firstOnlineRead === read) this.firstOnlineRead = undefined;
+    };
+    read.then(clear, clear);
+    return read;
+  }
+
+  async onlineAmong(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    if (!this.connections.available) return this.local.onlineAmong(userIds);
+    const usernames = await this.redis.hmget(ONLINE, ...userIds);
+    return new Set(userIds.filter((_, index) => usernames[index] !== null));
   }
 
   private async clusterUsers(): Promise<PresenceUser[]> {
@@ -263,6 +319,6 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit, B
   }
 
   private sync(incarnation: string, entries: [string, string][]): Promise<string[]> {
-    return this.redis.presenceSync(socketsKey(incarnation), ONLINE, CONNECTIONS, incarnation, ...entries.flat());
+    return this.redis.presenceSync(socketsKey(incarnation), ONLINE, CONNECTIONS, VERSION, incarnation, ...entries.flat());
   }
 }
