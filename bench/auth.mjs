@@ -2,7 +2,8 @@
 /**
  * Auth bench: what authentication costs, against references measured in the same run.
  *
- *   npm run build && node bench/auth.mjs [--seconds 5] [--concurrency 16] [--entry dist/main.js] [--deadline 120]
+ *   npm run build && node bench/auth.mjs [--seconds 5] [--concurrency 16] [--entry dist/main.js] [--deadline 180]
+ *        [--cpu-requests 2000]   (requests per CPU measure; 0 skips the CPU section)
  *
  * The built app runs as a child process on 127.0.0.1 with the embedded database
  * (or MONGODB_URI when set; a throwaway database name either way); this process
@@ -11,11 +12,19 @@
  *     4 compares in flight (libuv's default thread pool), as the reference;
  *   - logins/s: POST /auth/login with the right password (a bcrypt compare, a
  *     session insert, a last_login update and a JWT each);
- *   - authenticated GET /auth/user req/s (JWT verify + cached session + one user read)
+ *   - refresh rotations/s: POST /auth/refresh, one chain of rotations per
+ *     concurrency slot (each slot its own session, each rotation spending the
+ *     token the previous one returned);
+ *   - authenticated GET /auth/user req/s (JWT verify + cached session + cached profile)
  *     against the app's own GET /health req/s.
- * Prints both ratios. Everything stops by itself at --deadline seconds.
+ * Then, unless --cpu-requests 0: the CPU time (user + system, from /proc) the
+ * service and its embedded database spend per request for GET /health, GET
+ * /auth/user and POST /auth/refresh, over a fixed number of requests. Unlike the
+ * rates, these barely depend on what else the machine is doing.
+ * Prints the ratios. Everything stops by itself at --deadline seconds.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
@@ -26,26 +35,115 @@ const args = parseArgs(process.argv.slice(2));
 const intOption = integerOptions(args);
 const SECONDS = intOption('seconds', 5, 1, 60);
 const CONCURRENCY = intOption('concurrency', 16, 1, 256);
-const DEADLINE_S = intOption('deadline', 120, 10, 900);
+const DEADLINE_S = intOption('deadline', 180, 10, 900);
+const CPU_REQUESTS = intOption('cpu-requests', 2000, 0, 1_000_000);
 const ENTRY = serviceEntry(textOptions(args));
 const COST = Number(process.env.BCRYPT_COST ?? 10);
 const PASSWORD = 'B3nch!mark-pass';
+const LOGIN_CONCURRENCY = Math.min(CONCURRENCY, 8);
 
 /** Runs `task` with `inFlight` concurrent loops for `seconds`; returns completed operations per second. */
 async function rate(seconds, inFlight, task) {
   const end = performance.now() + seconds * 1000;
   let done = 0;
   let failed = 0;
-  const loop = async () => {
+  const loop = async (slot) => {
     while (performance.now() < end) {
-      if (await task()) done += 1;
+      if (await task(slot)) done += 1;
       else failed += 1;
     }
   };
   const start = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, loop));
+  await Promise.all(Array.from({ length: inFlight }, (_, slot) => loop(slot)));
   if (failed > 0) throw new Error(`${failed} operations failed`);
   return done / ((performance.now() - start) / 1000);
+}
+
+/** Runs `task` `count` times, `inFlight` at a time; resolves to the CPU microseconds the service and its database spent per call. */
+async function cpuPerCall(servicePid, count, inFlight, task) {
+  let next = 0;
+  let failed = 0;
+  const loop = async (slot) => {
+    while (next < count) {
+      next += 1;
+      if (!(await task(slot))) failed += 1;
+    }
+  };
+  const database = processTree(servicePid).slice(1);
+  const before = { service: cpuMicros([servicePid]), database: cpuMicros(database) };
+  await Promise.all(Array.from({ length: inFlight }, (_, slot) => loop(slot)));
+  const service = cpuMicros([servicePid]) - before.service;
+  const db = cpuMicros(database) - before.database;
+  if (failed > 0) throw new Error(`${failed} operations failed`);
+  return { service: service / count, database: db / count };
+}
+
+/** The service and every process below it (the embedded database). */
+function processTree(rootPid) {
+  const tree = [rootPid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const task of safeReaddir(`/proc/${tree[i]}/task`)) {
+      const children = safeRead(`/proc/${tree[i]}/task/${task}/children`);
+      for (const child of children.split(/\s+/).filter(Boolean)) tree.push(Number(child));
+    }
+  }
+  return tree;
+}
+
+/** utime + stime of the processes, in microseconds (clock ticks of 10 ms on Linux). */
+function cpuMicros(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = safeRead(`/proc/${pid}/stat`);
+    // The command name may contain spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks * 10_000;
+}
+
+function safeRead(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function safeReaddir(path) {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+async function login(url, username) {
+  const res = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** One refresh chain per slot: each rotation spends the token the previous one returned. */
+async function refreshChains(url, username, slots) {
+  const chains = [];
+  for (let slot = 0; slot < slots; slot++) chains.push((await login(url, username)).refreshToken);
+  return async (slot) => {
+    const res = await fetch(`${url}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken: chains[slot] }),
+    });
+    const body = await res.json();
+    if (res.status !== 200) return false;
+    chains[slot] = body.refreshToken;
+    return true;
+  };
 }
 
 async function main() {
@@ -70,35 +168,47 @@ async function main() {
     const hash = await bcrypt.hash(PASSWORD, COST);
     const bcryptRate = await rate(SECONDS, 4, () => bcrypt.compare(PASSWORD, hash));
 
-    const loginBody = JSON.stringify({ username, password: PASSWORD });
     let accessToken;
-    const loginRate = await rate(SECONDS, Math.min(CONCURRENCY, 8), async () => {
-      const res = await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: loginBody });
-      const body = await res.json();
-      accessToken = body.accessToken;
-      return res.status === 200;
+    const loginRate = await rate(SECONDS, LOGIN_CONCURRENCY, async () => {
+      accessToken = (await login(url, username)).accessToken;
+      return true;
     });
 
+    const refreshRate = await rate(SECONDS, CONCURRENCY, await refreshChains(url, username, CONCURRENCY));
+
     const authHeaders = { Authorization: `Bearer ${accessToken}` };
-    const userRate = await rate(SECONDS, CONCURRENCY, async () => {
+    const getUser = async () => {
       const res = await fetch(`${url}/auth/user`, { headers: authHeaders });
       await res.arrayBuffer();
       return res.status === 200;
-    });
-    const healthRate = await rate(SECONDS, CONCURRENCY, async () => {
+    };
+    const getHealth = async () => {
       const res = await fetch(`${url}/health`);
       await res.arrayBuffer();
       return res.status === 200;
-    });
+    };
+    const userRate = await rate(SECONDS, CONCURRENCY, getUser);
+    const healthRate = await rate(SECONDS, CONCURRENCY, getHealth);
 
     const fmt = (value) => value.toFixed(1).padStart(10);
-    console.log(`auth bench: bcrypt cost ${COST}, ${SECONDS} s per measure, ${CONCURRENCY} requests in flight (logins: ${Math.min(CONCURRENCY, 8)})`);
+    console.log(`auth bench: bcrypt cost ${COST}, ${SECONDS} s per measure, ${CONCURRENCY} requests in flight (logins: ${LOGIN_CONCURRENCY})`);
     console.log(`  raw bcrypt.compare/s (4 in flight)   ${fmt(bcryptRate)}`);
     console.log(`  POST /auth/login/s                   ${fmt(loginRate)}`);
+    console.log(`  POST /auth/refresh rotations/s       ${fmt(refreshRate)}`);
     console.log(`  GET /auth/user req/s (bearer JWT)    ${fmt(userRate)}`);
     console.log(`  GET /health req/s                    ${fmt(healthRate)}`);
     console.log(`  logins / raw bcrypt compares         ${(loginRate / bcryptRate).toFixed(2).padStart(10)}`);
     console.log(`  GET /auth/user / GET /health         ${(userRate / healthRate).toFixed(2).padStart(10)}`);
+
+    if (CPU_REQUESTS > 0 && existsSync(`/proc/${service.pid}/stat`)) {
+      const measures = [
+        ['GET /health', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, getHealth)],
+        ['GET /auth/user', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, getUser)],
+        ['POST /auth/refresh', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, await refreshChains(url, username, CONCURRENCY))],
+      ];
+      console.log(`CPU µs per request (${CPU_REQUESTS} requests each)  service   database`);
+      for (const [name, cpu] of measures) console.log(`  ${name.padEnd(35)}${fmt(cpu.service)}${fmt(cpu.database)}`);
+    }
   } finally {
     await run.close();
   }

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AppError } from '../errors/app-error';
 import { APP_PASSPORT, AppPassport, AUTH_STRATEGY_ORDER } from './auth-strategies';
 import { ALLOW_SERVICE, AUTH_FAILURE, AuthFailure, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
+import { credentialsFromHeaders } from './credentials';
 import type { Principal, Role } from './principal';
 
 export type AuthenticatedRequest = Request & { user?: Principal };
@@ -34,12 +35,22 @@ export class AuthGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
-    let principal: Principal;
+    // No credential at all (a login, a refresh, a probe): passport has nothing to try.
+    if (!presentsCredential(request)) {
+      if (isPublic) return true;
+      throw this.failure(targets, new AppError('UNAUTHORIZED'));
+    }
+    let principal: Principal | Refused;
     try {
       principal = await this.authenticate(request, http.getResponse<Response>());
     } catch (error) {
       if (isPublic) return true;
       throw this.failure(targets, error);
+    }
+    if (principal instanceof Refused) {
+      // A public route ignores a bad credential: no error (and no stack trace) is made for it.
+      if (isPublic) return true;
+      throw this.failure(targets, refusalOf(principal.info));
     }
     request.user = principal;
     if (isPublic) return true;
@@ -53,12 +64,12 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** Passport's verdict: the principal, or the reason of the first strategy that refused a credential it was shown. */
-  private authenticate(request: Request, response: Response): Promise<Principal> {
+  /** Passport's verdict: the principal, or what the strategies said when none accepted a credential. */
+  private authenticate(request: Request, response: Response): Promise<Principal | Refused> {
     return new Promise((resolve, reject) => {
       const verdict = (error: unknown, principal: Principal | false, info: unknown) => {
         if (error) reject(error instanceof Error ? error : new Error('Authentication failed', { cause: error }));
-        else if (!principal) reject(refusalOf(info));
+        else if (!principal) resolve(new Refused(info));
         else resolve(principal);
       };
       const middleware = this.passport.authenticate(AUTH_STRATEGY_ORDER, { session: false }, verdict) as (
@@ -78,10 +89,21 @@ export class AuthGuard implements CanActivate {
   }
 }
 
+/** No strategy accepted the credentials; `info` holds their reasons (see refusalOf). */
+class Refused {
+  constructor(readonly info: unknown) {}
+}
+
+/** Whether the request carries anything a strategy could take (see credentials.ts). */
+function presentsCredential(request: Request): boolean {
+  const { accessToken, sessionToken, apiKey } = credentialsFromHeaders(request.headers);
+  return accessToken !== undefined || sessionToken !== undefined || apiKey !== undefined;
+}
+
 /**
- * `info` is one reason per strategy tried: an AppError from ours,
- * passport-jwt's own errors for a bad token, nothing for a credential that was
- * not presented.
+ * `info` is one reason per strategy tried: an AppError from ours (jsonwebtoken's
+ * own errors are mapped too, should a strategy pass one on), nothing for a
+ * credential that was not presented.
  */
 function refusalOf(info: unknown): AppError {
   for (const reason of Array.isArray(info) ? info : [info]) {

@@ -1,6 +1,26 @@
-import { databaseLabel, ignoredInAccessLog, prettyTransport, startupLine } from './log-format';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { accessLogSerializers, databaseLabel, ignoredInAccessLog, prettyTransport, startupLine } from './log-format';
 
 describe('log format', () => {
+  it('logs a request by id, method, path and peer, never its headers or query string', () => {
+    const req = {
+      id: 'r1',
+      method: 'GET',
+      url: '/user?token=secret',
+      originalUrl: '/auth/user?token=secret',
+      headers: { authorization: 'Bearer secret' },
+      socket: { remoteAddress: '10.0.0.7' },
+    } as unknown as IncomingMessage;
+    expect(accessLogSerializers.req(req)).toEqual({ id: 'r1', method: 'GET', path: '/auth/user', remoteAddress: '10.0.0.7' });
+    expect(accessLogSerializers.req({ method: 'GET', url: '/x?y', socket: {} } as unknown as IncomingMessage)).toEqual({
+      id: undefined,
+      method: 'GET',
+      path: '/x',
+      remoteAddress: undefined,
+    });
+    expect(accessLogSerializers.res({ statusCode: 201, getHeaders: () => ({ 'set-cookie': 'x' }) } as unknown as ServerResponse)).toEqual({ statusCode: 201 });
+  });
+
   it('keeps probes and scrapes out of the access log, and nothing else', () => {
     for (const url of ['/health', '/health/live', '/health/ready?x=1', '/metrics', '/metrics?name[]=a'])
       expect([url, ignoredInAccessLog(url)]).toEqual([url, true]);

@@ -1,4 +1,19 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TransportSingleOptions } from 'pino';
+
+/**
+ * What a request and a response say in a log line, from the raw objects. Headers carry
+ * credentials and the query string may carry `?token=`: log neither.
+ */
+export const accessLogSerializers = {
+  req: (req: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
+    id: req.id,
+    method: req.method,
+    path: (req.originalUrl ?? req.url ?? '').split('?')[0],
+    remoteAddress: req.socket?.remoteAddress,
+  }),
+  res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+};
 
 /** Probes and scrapes arrive every few seconds: logging each one would bury the requests people look for. */
 export function ignoredInAccessLog(url: string | undefined): boolean {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { Env } from '../../config/env.validation';
-import { ignoredInAccessLog, prettyTransport } from './log-format';
+import { accessLogSerializers, ignoredInAccessLog, prettyTransport } from './log-format';
 import { requestIdOf } from './request-id';
 
 /** Structured logs with a request id (JSON, or pretty lines at a development terminal); credentials never reach a log line. */
@@ -17,16 +17,10 @@ export const AppLoggerModule = LoggerModule.forRootAsync({
         response.setHeader('X-Request-Id', id);
         return id;
       },
-      serializers: {
-        // Headers carry credentials and the query string may carry `?token=`: log neither.
-        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
+      // Given the raw request and response: pino-http's wrapping would first copy every header of each
+      // request into a plain object (for the request's child logger, made whether or not a line is written).
+      wrapSerializers: false,
+      serializers: accessLogSerializers,
       autoLogging: { ignore: (request: IncomingMessage) => ignoredInAccessLog(request.url) },
     },
   }),

@@ -1,6 +1,7 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
 
 /**
  * Counts in the shared storage (Redis) so limits hold across instances, and in
@@ -9,7 +10,7 @@ import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-st
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
-  private readonly fallback = new ThrottlerStorageService();
+  private readonly fallback = new MemoryThrottlerStorage();
 
   constructor(
     private readonly shared: ThrottlerStorage,

@@ -7,14 +7,15 @@ import type { Env } from '../../config/env.validation';
 import { RedisConnections } from '../redis/redis-connections';
 import { AppThrottlerGuard } from './app-throttler.guard';
 import { CREDENTIAL_ROUTE } from './credential-route.decorator';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { ResilientThrottlerStorage } from './resilient-throttler.storage';
 
 /**
  * Per-client-IP rate limits with @nestjs/throttler: `default` (THROTTLE_LIMIT per
  * THROTTLE_TTL_S) on every route, `auth` (AUTH_THROTTLE_LIMIT) on credential
  * routes. Both count per IP across routes, not per route. State lives in the
- * throttler's storage: in memory, or in Redis with REDIS_URL so that the limits
- * hold across instances.
+ * throttler's storage: in memory (MemoryThrottlerStorage), or in Redis with
+ * REDIS_URL so that the limits hold across instances.
  * Imported before AuthModule so its guard runs first: a flood is refused before
  * any token is checked.
  */
@@ -25,7 +26,9 @@ import { ResilientThrottlerStorage } from './resilient-throttler.storage';
       useFactory: (config: ConfigService<Env, true>, redis: RedisConnections) => {
         const ttl = config.get('THROTTLE_TTL_S', { infer: true }) * 1000;
         return {
-          storage: redis.enabled ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis.commands), () => redis.available) : undefined,
+          storage: redis.enabled
+            ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis.commands), () => redis.available)
+            : new MemoryThrottlerStorage(),
           setHeaders: false,
           generateKey: (_context, tracker, name) => `${name}:${tracker}`,
           throttlers: [

@@ -21,6 +21,7 @@ import { Session, SessionSchema } from './schemas/session.schema';
 import { SessionToken, SessionTokenSchema } from './schemas/session-token.schema';
 import { SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
+import { SessionSharing } from './session-sharing';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { AccessTokenStrategy } from './strategies/access-token.strategy';
@@ -64,6 +65,7 @@ import { SessionTokenStrategy } from './strategies/session-token.strategy';
     },
     SessionCache,
     SessionRevocations,
+    SessionSharing,
     SessionsRepository,
     SessionsService,
     ServiceKeyVerifier,

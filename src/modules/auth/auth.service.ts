@@ -141,10 +141,20 @@ export class AuthService {
       this.loginFailed('inactive');
       throw new AppError('PERMISSION_DENIED', 'Account is deactivated');
     }
-    await this.lockout.reset(username, address);
-
-    const session = await this.sessions.create(user.id, metadata);
-    return this.loggedIn(user.id, session.sessionId, session.sessionToken, session.refreshToken);
+    // The lockout reset, the session insert and the last_login update do not depend on each other: one
+    // round-trip of waiting instead of three. last_login is awaited: the answer carries the stored value,
+    // and its conditional update refuses an account deactivated or deleted since it was read.
+    const [session, updated] = await Promise.all([
+      this.sessions.create(user.id, metadata),
+      this.users.recordLogin(user.id, new Date()),
+      this.lockout.reset(username, address),
+    ]);
+    if (!updated) {
+      // Nobody holds its tokens, but an unrevoked session of a refused account must not linger.
+      await this.sessions.revoke(session.sessionId, 'user_deactivated').catch(() => false);
+      throw new AppError('PERMISSION_DENIED', BAD_CREDENTIALS);
+    }
+    return this.loggedIn(updated, session.sessionId, session.sessionToken, session.refreshToken);
   }
 
   /** `{token}`: a session token logs in again on its own session, with a fresh access token and refresh token. */
@@ -155,21 +165,21 @@ export class AuthService {
     });
     const refreshToken = await this.sessions.restartRefresh(principal.sessionId);
     if (!(await this.users.find(principal.userId))) throw new AppError('PERMISSION_DENIED', 'Invalid token');
-    return this.loggedIn(principal.userId, principal.sessionId, token, refreshToken);
+    const updated = await this.users.recordLogin(principal.userId, new Date());
+    if (!updated) throw new AppError('PERMISSION_DENIED', BAD_CREDENTIALS);
+    return this.loggedIn(updated, principal.sessionId, token, refreshToken);
   }
 
-  private async loggedIn(userId: string, sessionId: string, sessionToken: string, refreshToken: string): Promise<LoginResult> {
-    const updated = await this.users.recordLogin(userId, new Date());
-    if (!updated) throw new AppError('PERMISSION_DENIED', BAD_CREDENTIALS);
-    const access = this.tokens.issue({ sub: updated.id, sid: sessionId, username: updated.username, role: updated.role });
-    this.events.emit(AUTH_EVENTS.loginSucceeded, { userId: updated.id } satisfies LoginSucceededEvent);
+  private loggedIn(user: PublicUser, sessionId: string, sessionToken: string, refreshToken: string): LoginResult {
+    const access = this.tokens.issue({ sub: user.id, sid: sessionId, username: user.username, role: user.role });
+    this.events.emit(AUTH_EVENTS.loginSucceeded, { userId: user.id } satisfies LoginSucceededEvent);
     return {
       token: sessionToken,
       accessToken: access.accessToken,
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: access.expiresIn,
-      user: updated,
+      user,
     };
   }
 

@@ -10,6 +10,7 @@ import { AuthenticationService } from './authentication.service';
 import type { SessionRecord } from './schemas/session.schema';
 import { SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
+import { SessionSharing } from './session-sharing';
 import type { ClusterBus } from '../../common/redis/cluster-bus';
 import type { SessionsRepository } from './sessions.repository';
 
@@ -64,6 +65,8 @@ describe('AuthenticationService', () => {
   let cache: SessionCache;
   let revocations: SessionRevocations;
   let service: AuthenticationService;
+  let busEnabled: boolean;
+  let publish: jest.Mock;
 
   /** The service with only the given repository methods stubbed: any other call fails the test. */
   function build(repository: Partial<Record<'findById' | 'findByTokenHash', jest.Mock>>): AuthenticationService {
@@ -74,6 +77,7 @@ describe('AuthenticationService', () => {
       strictMock<UsersService>({ find }, 'users'),
       cache,
       revocations,
+      new SessionSharing(cache, revocations, strictMock<ClusterBus>({ enabled: busEnabled, publish }, 'cluster bus')),
     );
   }
 
@@ -84,7 +88,9 @@ describe('AuthenticationService', () => {
     touch = jest.fn().mockResolvedValue(undefined);
     find = jest.fn().mockResolvedValue(ALICE);
     cache = new SessionCache();
-    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish: jest.fn() }, 'cluster bus'));
+    busEnabled = false;
+    publish = jest.fn();
+    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish }, 'cluster bus'));
     service = build({ findById, findByTokenHash });
   });
 
@@ -103,6 +109,19 @@ describe('AuthenticationService', () => {
         expiresAt: SESSION_EXPIRES.getTime(),
         cachedUntil: T0 + SESSION_CACHE_TTL_MS,
       });
+    });
+
+    it('offers a session it loaded to the other instances, once per load', async () => {
+      busEnabled = true;
+      service = build({ findById });
+      await service.authenticate({ accessToken: accessToken() });
+      await service.authenticate({ accessToken: accessToken() });
+      expect(publish.mock.calls).toEqual([
+        [
+          'sessions',
+          { kind: 'loaded', sessionId: SID, userId: 'alice', username: 'Alice', role: 'admin', tokenHash: TOKEN_HASH, expiresAt: SESSION_EXPIRES.getTime() },
+        ],
+      ]);
     });
 
     it('answers a cached session with no repository or users call, the same principal object each time', async () => {

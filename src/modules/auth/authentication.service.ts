@@ -7,6 +7,7 @@ import { UsersService } from '../users/users.service';
 import { AccessTokens } from './access-tokens.service';
 import { CachedSession, SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
+import { SessionSharing } from './session-sharing';
 import { SessionsRepository } from './sessions.repository';
 import { hashToken } from './token-hash';
 
@@ -19,8 +20,8 @@ export interface VerifiedCredential {
 /**
  * Turns a credential into the user principal of its session: used by the HTTP
  * guard and the socket handshake middleware. A known, unrevoked session costs
- * no database round-trip (SessionCache); a revoked one is refused at once
- * (SessionRevocations).
+ * no database round-trip (SessionCache), nor does one that another instance
+ * loaded (SessionSharing); a revoked one is refused at once (SessionRevocations).
  */
 @Injectable()
 export class AuthenticationService extends Authenticator {
@@ -30,6 +31,7 @@ export class AuthenticationService extends Authenticator {
     private readonly users: UsersService,
     private readonly cache: SessionCache,
     private readonly revocations: SessionRevocations,
+    private readonly sharing: SessionSharing,
   ) {
     super();
   }
@@ -96,6 +98,7 @@ export class AuthenticationService extends Authenticator {
       cachedUntil: now + SESSION_CACHE_TTL_MS,
     };
     this.cache.set(entry);
+    this.sharing.offer(entry);
     // "last used" is refreshed once per cache period, not per request.
     void this.sessions.touch(sessionId, new Date(now)).catch(() => undefined);
     return entry;

@@ -2,7 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ClusterBus } from '../../common/redis/cluster-bus';
 import { SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 
-const BUS_TOPIC = 'sessions';
+/** Revocations, and the session loads SessionSharing offers, in one ordered stream. */
+export const SESSIONS_BUS_TOPIC = 'sessions';
 /** Marks outlive any session load that could still race them. */
 const MARK_MS = 2 * SESSION_CACHE_TTL_MS;
 /** Bounds the marks; far above the revocations of two cache periods in any real deployment. */
@@ -31,7 +32,7 @@ export class SessionRevocations implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.bus.subscribe(BUS_TOPIC, (message) => {
+    this.bus.subscribe(SESSIONS_BUS_TOPIC, (message) => {
       const { kind, sessionId, userId } = (message ?? {}) as { kind?: unknown; sessionId?: unknown; userId?: unknown };
       if (kind === 'session' && typeof sessionId === 'string') this.revokeHere(sessionId, Date.now());
       else if (kind === 'user' && typeof userId === 'string') this.evictUserHere(userId, Date.now());
@@ -40,13 +41,13 @@ export class SessionRevocations implements OnModuleInit {
 
   revoke(sessionId: string, now = Date.now()): void {
     this.revokeHere(sessionId, now);
-    this.bus.publish(BUS_TOPIC, { kind: 'session', sessionId } satisfies RevocationMessage);
+    this.bus.publish(SESSIONS_BUS_TOPIC, { kind: 'session', sessionId } satisfies RevocationMessage);
   }
 
   /** The user's sessions are reloaded from the database on their next request (which then sees the change, or refuses them). */
   revokeUser(userId: string, now = Date.now()): void {
     this.evictUserHere(userId, now);
-    this.bus.publish(BUS_TOPIC, { kind: 'user', userId } satisfies RevocationMessage);
+    this.bus.publish(SESSIONS_BUS_TOPIC, { kind: 'user', userId } satisfies RevocationMessage);
   }
 
   isRevoked(sessionId: string): boolean {
@@ -57,6 +58,11 @@ export class SessionRevocations implements OnModuleInit {
   userChangedSince(userId: string, since: number): boolean {
     const changed = this.usersChanged.get(userId);
     return changed !== undefined && changed >= since;
+  }
+
+  /** True when the user's sessions were evicted within the marks' lifetime: anything read about them from elsewhere may predate it. */
+  userChangedRecently(userId: string, now = Date.now()): boolean {
+    return this.userChangedSince(userId, now - MARK_MS);
   }
 
   /** Forgets marks older than any load that could still race them. */

@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import type { AdvancedUpdateUserDto, AdvancedUsersQueryDto, UserSortField } from './dto/advanced-users.dto';
+import { UserProfileCache } from './user-profile-cache';
 import { PublicUser, toPublicUser } from './user.presenter';
 import { USER_EVENTS, UserDeactivatedEvent, UserRoleChangedEvent } from './users.events';
 import { UserSortKey, UsersRepository } from './users.repository';
@@ -30,6 +31,7 @@ const ADMIN_FIELDS = ['is_active', 'role', 'score'] as const;
 export class AdvancedUsersService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly profiles: UserProfileCache,
     private readonly events: EventEmitter2,
   ) {}
 
@@ -62,7 +64,9 @@ export class AdvancedUsersService {
     const changes = Object.fromEntries(Object.entries(dto).filter(([, value]) => value !== undefined));
     if (Object.keys(changes).length === 0) throw new AppError('INVALID_INPUT', 'Nothing to update');
 
-    const updated = await this.users.updateProfile(id, changes);
+    // Dropped before the events, also when the write failed (it may have landed): a session
+    // reloaded because of them must not read the old profile.
+    const updated = await this.users.updateProfile(id, changes).finally(() => this.profiles.invalidate(id));
     if (!updated) throw new AppError('USER_NOT_FOUND');
     // Awaited: the sessions are revoked before the admin gets the answer.
     if (dto.is_active === false) await this.events.emitAsync(USER_EVENTS.deactivated, { id } satisfies UserDeactivatedEvent);

@@ -6,6 +6,7 @@ import { AdvancedUsersController } from './advanced-users.controller';
 import { AdvancedUsersService } from './advanced-users.service';
 import { ApiUsersController } from './api-users.controller';
 import { PasswordHasher } from './password-hasher.service';
+import { UserProfileCache } from './user-profile-cache';
 import { User, UserSchema } from './schemas/user.schema';
 import { Username, UsernameSchema } from './schemas/username.schema';
 import { UsersController } from './users.controller';
@@ -23,7 +24,7 @@ import { UsersService } from './users.service';
     InvitationsModule,
   ],
   controllers: [UsersController, ApiUsersController, AdvancedUsersController],
-  providers: [UsersRepository, UsernamesRepository, UsersService, PasswordHasher, AdminBootstrapService, AdvancedUsersService],
+  providers: [UsersRepository, UsernamesRepository, UsersService, PasswordHasher, AdminBootstrapService, AdvancedUsersService, UserProfileCache],
   exports: [UsersService],
 })
 export class UsersModule {}

@@ -1,10 +1,13 @@
 import type { ConfigService } from '@nestjs/config';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
+import type { ClusterBus } from '../../common/redis/cluster-bus';
+import type { RedisConnections } from '../../common/redis/redis-connections';
 import * as bcrypt from 'bcrypt';
 import { StrictStubs, strictMock } from '../../../test/utils/strict-mock';
 import type { Env } from '../../config/env.validation';
 import type { InvitationsService } from '../invitations/invitations.service';
 import { PasswordHasher } from './password-hasher.service';
+import { UserProfileCache } from './user-profile-cache';
 import type { UserRecord } from './schemas/user.schema';
 import type { PublicUser } from './user.presenter';
 import { USER_EVENTS } from './users.events';
@@ -38,6 +41,8 @@ function record(overrides: Partial<UserRecord> = {}): UserRecord {
   };
 }
 
+const SELF = { kind: 'user', userId: 'u1', username: 'Alice', role: 'user', sessionId: 's1' } as const;
+
 const PUBLIC: PublicUser = {
   id: 'u1',
   username: 'Alice',
@@ -56,6 +61,8 @@ function configOf(settings: Partial<Env>): ConfigService<Env, true> {
 
 describe('UsersService', () => {
   let emit: jest.Mock;
+  let publish: jest.Mock;
+  let profiles: UserProfileCache;
 
   function build(
     repository: StrictStubs<UsersRepository>,
@@ -65,6 +72,7 @@ describe('UsersService', () => {
   ): UsersService {
     return new UsersService(
       strictMock<UsersRepository>(repository, 'users repository'),
+      profiles,
       strictMock<PasswordHasher>(hasher, 'hasher'),
       strictMock<InvitationsService>(invitations, 'invitations'),
       strictMock<EventEmitter2>({ emit }, 'events'),
@@ -74,6 +82,44 @@ describe('UsersService', () => {
 
   beforeEach(() => {
     emit = jest.fn().mockReturnValue(true);
+    publish = jest.fn();
+    profiles = new UserProfileCache(strictMock<ClusterBus>({ publish }, 'bus'), strictMock<RedisConnections>({ enabled: false }, 'redis'));
+  });
+
+  describe('find (the profile cache)', () => {
+    it('reads an account once, then answers from the cache; an unknown id is read every time', async () => {
+      const findById = jest.fn((id: string) => Promise.resolve(id === 'u1' ? record() : null));
+      const service = build({ findById });
+      expect(await service.find('u1')).toEqual(PUBLIC);
+      expect(await service.find('u1')).toEqual(PUBLIC);
+      expect(await service.find('gone')).toBeNull();
+      expect(await service.find('gone')).toBeNull();
+      expect(findById.mock.calls).toEqual([['u1'], ['gone'], ['gone']]);
+    });
+
+    it.each([
+      ['recordLogin', { recordLogin: jest.fn().mockResolvedValue(record()) }, (s: UsersService) => s.recordLogin('u1', new Date())],
+      ['updateAccount', { updateAccount: jest.fn().mockResolvedValue(record()) }, (s: UsersService) => s.updateAccount('u1', { email: 'a@example.com' })],
+      ['incrementScore', { incrementScore: jest.fn().mockResolvedValue(record({ score: 5 })) }, (s: UsersService) => s.incrementScore('u1', 5)],
+      ['remove', { deleteById: jest.fn().mockResolvedValue(true) }, (s: UsersService) => s.remove('u1', SELF)],
+    ] as const)('%s drops the cached profile here and on the other instances', async (_name, stubs, write) => {
+      const findById = jest.fn().mockResolvedValue(record());
+      const service = build({ findById, ...stubs });
+      await service.find('u1');
+      await write(service);
+      expect(publish).toHaveBeenCalledWith('users', { id: 'u1' });
+      await service.find('u1');
+      expect(findById).toHaveBeenCalledTimes(2);
+    });
+
+    it('drops the cached profile also when the write fails (it may have landed)', async () => {
+      const findById = jest.fn().mockResolvedValue(record());
+      const service = build({ findById, recordLogin: jest.fn().mockRejectedValue(new Error('connection reset')) });
+      await service.find('u1');
+      await expect(service.recordLogin('u1', new Date())).rejects.toThrow('connection reset');
+      await service.find('u1');
+      expect(findById).toHaveBeenCalledTimes(2);
+    });
   });
 
   describe('verifyCredentials (login)', () => {

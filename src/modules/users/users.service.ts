@@ -6,6 +6,7 @@ import { AppError } from '../../common/errors/app-error';
 import type { Env } from '../../config/env.validation';
 import { InvitationsService } from '../invitations/invitations.service';
 import { PasswordHasher } from './password-hasher.service';
+import { UserProfileCache } from './user-profile-cache';
 import { PublicUser, toPublicUser } from './user.presenter';
 import { USER_EVENTS, UserCreatedEvent, UserDeletedEvent, UserScoreUpdatedEvent } from './users.events';
 import { AccountChanges, UsersRepository } from './users.repository';
@@ -28,7 +29,8 @@ export interface AccountUpdate {
 /**
  * The users module's one public service: account creation, the directory, and
  * the account operations the auth module needs (credentials, last login,
- * sign-in fields). Password hashes never leave it.
+ * sign-in fields). Password hashes never leave it. Reads of one account by id
+ * go through the UserProfileCache, which every write here drops.
  */
 @Injectable()
 export class UsersService {
@@ -36,6 +38,7 @@ export class UsersService {
 
   constructor(
     private readonly users: UsersRepository,
+    private readonly profiles: UserProfileCache,
     private readonly hasher: PasswordHasher,
     private readonly invitations: InvitationsService,
     private readonly events: EventEmitter2,
@@ -89,10 +92,14 @@ export class UsersService {
     return user;
   }
 
-  /** The account, active or not; null when there is none. */
-  async find(id: string): Promise<PublicUser | null> {
-    const user = await this.users.findById(id);
-    return user ? toPublicUser(user) : null;
+  /** The account, active or not; null when there is none. Cached: the object is shared and frozen. */
+  find(id: string): Promise<PublicUser | null> {
+    const cached = this.profiles.get(id);
+    if (cached) return Promise.resolve(cached);
+    return this.profiles.load(id, async () => {
+      const user = await this.users.findById(id);
+      return user ? toPublicUser(user) : null;
+    });
   }
 
   /**
@@ -115,7 +122,7 @@ export class UsersService {
 
   /** Sets last_login on an active account; null when it is gone or deactivated. */
   async recordLogin(id: string, at: Date): Promise<PublicUser | null> {
-    const user = await this.users.recordLogin(id, at);
+    const user = await this.written(id, this.users.recordLogin(id, at));
     return user ? toPublicUser(user) : null;
   }
 
@@ -123,12 +130,12 @@ export class UsersService {
   async updateAccount(id: string, update: AccountUpdate): Promise<PublicUser | null> {
     const changes: AccountChanges = { username: update.username, email: update.email };
     if (update.password !== undefined) changes.password_hash = await this.hasher.hash(update.password);
-    const user = await this.users.updateAccount(id, changes);
+    const user = await this.written(id, this.users.updateAccount(id, changes));
     return user ? toPublicUser(user) : null;
   }
 
   async incrementScore(id: string, increment: number): Promise<PublicUser> {
-    const updated = await this.users.incrementScore(id, increment);
+    const updated = await this.written(id, this.users.incrementScore(id, increment));
     if (!updated) {
       if (await this.users.exists(id)) throw new AppError('INVALID_INPUT', 'The score would leave the range ±(2^53−1); nothing changed');
       throw new AppError('USER_NOT_FOUND');
@@ -146,7 +153,12 @@ export class UsersService {
   async remove(id: string, actor: Principal | undefined): Promise<void> {
     const isSelf = actor?.kind === 'user' && actor.userId === id;
     if (!isSelf && !isAdmin(actor)) throw new AppError('PERMISSION_DENIED');
-    if (!(await this.users.deleteById(id))) throw new AppError('USER_NOT_FOUND');
+    if (!(await this.written(id, this.users.deleteById(id)))) throw new AppError('USER_NOT_FOUND');
     this.events.emit(USER_EVENTS.deleted, { id } satisfies UserDeletedEvent);
+  }
+
+  /** Waits for a write of the account and drops its cached profile, also when the write failed (it may have landed). */
+  private written<T>(id: string, write: Promise<T>): Promise<T> {
+    return write.finally(() => this.profiles.invalidate(id));
   }
 }
