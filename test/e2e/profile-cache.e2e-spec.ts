@@ -78,4 +78,15 @@ describe('profile cache', () => {
     await t.http().get('/auth/user').set(bob.headers).expect(403);
     await t.http().get(`/users/${bob.user.id}`).set(root.headers).expect(404);
   });
+
+  it('trusts the session a login just created: the first request or socket on it reads no session', async () => {
+    const alice = await loginAs(t);
+    const { sid } = JSON.parse(Buffer.from(alice.accessToken.split('.')[1], 'base64url').toString()) as { sid: string };
+    // Only a database read would notice the session is gone.
+    await t.connection.collection('sessions').deleteOne({ _id: sid as never });
+    await t.http().get('/auth/user').set(alice.headers).expect(200);
+    // A revocation through the service still ends it at once.
+    await t.http().post('/auth/logout').set(alice.headers).expect(200);
+    await t.http().get('/auth/user').set(alice.headers).expect(403);
+  });
 });

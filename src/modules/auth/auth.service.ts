@@ -130,6 +130,7 @@ export class AuthService {
       throw new AppError('RATE_LIMITED', 'Too many failed login attempts; try again later', undefined, { 'Retry-After': String(retryAfter) });
     }
 
+    const startedAt = Date.now();
     // One bcrypt compare whether or not the name exists.
     const user = await this.users.verifyCredentials(username, password);
     if (!user) {
@@ -154,6 +155,12 @@ export class AuthService {
       await this.sessions.revoke(session.sessionId, 'user_deactivated').catch(() => false);
       throw new AppError('PERMISSION_DENIED', BAD_CREDENTIALS);
     }
+    this.authentication.admitNew(
+      { kind: 'user', userId: updated.id, username: updated.username, role: updated.role, sessionId: session.sessionId },
+      session.sessionToken,
+      session.expiresAt,
+      startedAt,
+    );
     return this.loggedIn(updated, session.sessionId, session.sessionToken, session.refreshToken);
   }
 

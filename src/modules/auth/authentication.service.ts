@@ -61,6 +61,16 @@ export class AuthenticationService extends Authenticator {
     throw new AppError('UNAUTHORIZED');
   }
 
+  /**
+   * A session just created by a login, trusted at once: the client's first socket or request on it
+   * costs no database read. Not when its user changed (role, deactivation) since the login began:
+   * what the login read may predate that change.
+   */
+  admitNew(principal: UserPrincipal, sessionToken: string, expiresAt: Date, loginStartedAt: number): void {
+    if (this.revocations.isRevoked(principal.sessionId) || this.revocations.userChangedSince(principal.userId, loginStartedAt)) return;
+    this.admit({ principal, tokenHash: hashToken(sessionToken), expiresAt: expiresAt.getTime(), cachedUntil: Date.now() + SESSION_CACHE_TTL_MS });
+  }
+
   private async sessionById(sessionId: string, userId: string): Promise<CachedSession> {
     if (this.revocations.isRevoked(sessionId)) throw new AppError('UNAUTHORIZED');
     const session = this.cache.getById(sessionId, Date.now()) ?? (await this.load(sessionId, await this.sessions.findById(sessionId)));
@@ -97,10 +107,14 @@ export class AuthenticationService extends Authenticator {
       expiresAt: record.expires_at.getTime(),
       cachedUntil: now + SESSION_CACHE_TTL_MS,
     };
-    this.cache.set(entry);
-    this.sharing.offer(entry);
+    this.admit(entry);
     // "last used" is refreshed once per cache period, not per request.
     void this.sessions.touch(sessionId, new Date(now)).catch(() => undefined);
     return entry;
+  }
+
+  private admit(entry: CachedSession): void {
+    this.cache.set(entry);
+    this.sharing.offer(entry);
   }
 }
