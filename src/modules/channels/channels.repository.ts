@@ -103,9 +103,8 @@ export class ChannelsRepository implements OnModuleInit {
       .exec();
   }
 
-  /** Every channel (server statistics, scrapes): MongoDB answers from collection metadata; the embedded database counts rows. */
   count(): Promise<number> {
-    return this.channels.estimatedDocumentCount().exec();
+    return this.channels.countDocuments().exec();
   }
 
   async incrementConnections(id: string): Promise<void> {
