@@ -2,7 +2,7 @@
 /**
  * Auth bench: what authentication costs, against references measured in the same run.
  *
- *   npm run build && node bench/auth.mjs [--seconds 5] [--concurrency 16] [--entry dist/main.js] [--deadline 180]
+ *   npm run build && node bench/auth.mjs [--seconds 5] [--concurrency 16] [--entry dist/main.js] [--deadline 180] [--allow-load]
  *        [--cpu-requests 2000]   (requests per CPU measure; 0 skips the CPU section)
  *
  * The built app runs as a child process on 127.0.0.1 with the embedded database
@@ -28,6 +28,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { registerUser, serviceEntry, startService } from './lib/service.mjs';
 
@@ -147,6 +148,7 @@ async function refreshChains(url, username, slots) {
 }
 
 async function main() {
+  await requireIdleMachine(args);
   const run = boundedRun(DEADLINE_S);
   try {
     const service = await startService(run, {

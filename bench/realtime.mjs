@@ -4,6 +4,7 @@
  *
  *   npm run build && node bench/realtime.mjs [--sockets 1000] [--users 100]
  *        [--messages 2000] [--relays 20000] [--entry dist/main.js] [--deadline 300]
+ *        [--allow-load]   (run even when the machine is busy; the figures are then marked as not comparable)
  *        [--profile DIR]   (CPU profile of the service, written when it stops)
  *
  * Both servers run as child processes on 127.0.0.1; this process is the load
@@ -26,6 +27,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
+import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { postJson } from './lib/net.mjs';
 import { measure } from './lib/realtime-load.mjs';
@@ -108,6 +110,7 @@ async function main() {
     process.exit(2);
   }
 
+  await requireIdleMachine(args);
   const run = boundedRun(DEADLINE_S);
 
   console.log(`realtime bench: ${N} sockets over ${U} users, ${MESSAGES} direct messages, ${RELAYS} relays\n`);
