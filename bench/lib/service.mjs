@@ -82,11 +82,16 @@ export async function logIn(url, username, password) {
   return login.body.accessToken;
 }
 
-/** Account number `i` of this run, registered with a random password and logged in: { id, token }. */
-export async function newAccount(url, prefix, i) {
+/** Account number `i` of this run, registered with a random password: { id, username, password }. */
+export async function registerAccount(url, prefix, i) {
   // The time keeps names unique across runs against the same MONGODB_URI.
   const username = `${prefix}_${Date.now().toString(36)}_${i}`;
   const password = `Bench!${randomBytes(6).toString('hex')}A1`;
-  const id = await registerUser(url, username, password);
+  return { id: await registerUser(url, username, password), username, password };
+}
+
+/** Account number `i` of this run, registered with a random password and logged in: { id, token }. */
+export async function newAccount(url, prefix, i) {
+  const { id, username, password } = await registerAccount(url, prefix, i);
   return { id, token: await logIn(url, username, password) };
 }

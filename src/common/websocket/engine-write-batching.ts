@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 
 /** The parts of an engine.io connection the batching reads (not all in its public typings). */
 interface EngineConnection {
@@ -33,4 +33,26 @@ export function batchWrites(server: Pick<Server, 'engine'>): void {
     corked?.uncork();
     corked = undefined;
   });
+}
+
+/**
+ * Runs `send` (broadcasts) with the TCP socket of every local websocket
+ * connection corked, so a burst of broadcasts reaches each connection in one
+ * write instead of one per event: the first event goes out at the uncork, and
+ * what engine.io held back meanwhile follows in one more (see batchWrites).
+ */
+export function writeTogether(sockets: ReadonlyMap<string, Pick<Socket, 'conn'>>, send: () => void): void {
+  const corked: Writable[] = [];
+  for (const socket of sockets.values()) {
+    const { transport } = socket.conn as unknown as EngineConnection;
+    const tcp = transport.name === 'websocket' ? transport.socket?._socket : undefined;
+    if (!tcp || tcp.writableCorked > 0) continue;
+    tcp.cork();
+    corked.push(tcp);
+  }
+  try {
+    send();
+  } finally {
+    for (const tcp of corked) tcp.uncork();
+  }
 }

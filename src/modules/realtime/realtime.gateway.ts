@@ -17,6 +17,7 @@ import { userRoom, type AuthenticatedSocket, type SocketData } from '../../commo
 import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
 import { PresenceAnnouncer } from './presence/presence-announcer';
+import { writeTogether } from '../../common/websocket/engine-write-batching';
 import { PresenceService } from './presence/presence.service';
 import { UsersPacket } from './presence/users-packet';
 import { PRESENCE_EVENTS, PresenceDepartedEvent } from './realtime.events';
@@ -54,10 +55,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * sockets are not told of their arrival: their `users` list already has them.
    */
   afterInit(server: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>): void {
-    this.announcer.attach((announcement) => {
-      if (announcement.event === 'userConnected') server.except(userRoom(announcement.payload.id)).emit('userConnected', announcement.payload);
-      else server.emit('userDisconnected', announcement.payload);
-    });
+    this.announcer.attach((announcements) =>
+      writeTogether(server.sockets.sockets, () => {
+        for (const announcement of announcements) {
+          if (announcement.event === 'userConnected') server.except(userRoom(announcement.payload.id)).emit('userConnected', announcement.payload);
+          else server.emit('userDisconnected', announcement.payload);
+        }
+      }),
+    );
   }
 
   async handleConnection(socket: RealtimeSocket): Promise<void> {

@@ -11,7 +11,7 @@ describe('PresenceAnnouncer', () => {
 
   function announcer(store: PresenceStore): PresenceAnnouncer {
     const announcer = new PresenceAnnouncer(store);
-    announcer.attach((announcement) => sent.push({ at: Date.now(), announcement }));
+    announcer.attach((announcements) => announcements.forEach((announcement) => sent.push({ at: Date.now(), announcement })));
     return announcer;
   }
 

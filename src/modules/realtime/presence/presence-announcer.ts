@@ -10,8 +10,8 @@ const CHECK_TIMEOUT_MS = 500;
 
 export type PresenceAnnouncement = { event: 'userConnected'; payload: ConnectedUser } | { event: 'userDisconnected'; payload: { userId: string } };
 
-/** How a flushed announcement reaches every socket of the namespace (on every instance, through the adapter). */
-export type AnnouncementSink = (announcement: PresenceAnnouncement) => void;
+/** How a window's announcements reach every socket of the namespace (on every instance, through the adapter), in order. */
+export type AnnouncementSink = (announcements: readonly PresenceAnnouncement[]) => void;
 
 /**
  * Coalesces `userConnected` / `userDisconnected` of namespace `/` into one push
@@ -110,14 +110,11 @@ export class PresenceAnnouncer {
   }
 
   private emit(announcements: PresenceAnnouncement[]): void {
-    const sink = this.sink;
-    if (!sink) return;
-    for (const announcement of announcements) {
-      try {
-        sink(announcement);
-      } catch (error) {
-        this.logger.error({ err: error }, 'presence announcement failed');
-      }
+    if (!this.sink || announcements.length === 0) return;
+    try {
+      this.sink(announcements);
+    } catch (error) {
+      this.logger.error({ err: error }, 'presence announcement failed');
     }
   }
 
