@@ -60,20 +60,31 @@ export class AccessTokens {
 
   /** Signature, algorithm and expiry; anything wrong is UNAUTHORIZED, an expired token TOKEN_EXPIRED. */
   verify(token: string, now = Date.now()): AccessTokenClaims {
-    const known = this.verified.get(token);
-    if (known) {
-      // As jsonwebtoken decides it: expired from the second of `exp` on.
-      if (Math.floor(now / 1000) < known.exp) return known;
+    const known = this.remembered(token, now);
+    if (known) return known;
+    if (this.verified.has(token)) {
       this.verified.delete(token);
       throw new AppError('TOKEN_EXPIRED');
     }
     const claims = this.verifyOnce(token);
-    // Only what the check above covers entirely: an `exp`, no `nbf` (this service issues none).
-    if (typeof claims.exp === 'number' && (claims as { nbf?: unknown }).nbf === undefined) {
-      if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, Object.freeze(claims));
-    }
+    this.remember(token, claims);
     return claims;
+  }
+
+  /** The claims of a token verified before and not expired yet; undefined otherwise (then verify it). */
+  remembered(token: string, now = Date.now()): AccessTokenClaims | undefined {
+    const known = this.verified.get(token);
+    // As jsonwebtoken decides it: expired from the second of `exp` on.
+    return known && Math.floor(now / 1000) < known.exp ? known : undefined;
+  }
+
+  /** Records a token whose signature, algorithm and expiry were just checked (here or by passport-jwt). */
+  remember(token: string, claims: Partial<AccessTokenClaims>): void {
+    // Only what those checks cover entirely: an `exp`, no `nbf` (this service issues none), the claims a principal needs.
+    if (typeof claims.exp !== 'number' || (claims as { nbf?: unknown }).nbf !== undefined) return;
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || this.verified.has(token)) return;
+    if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, Object.freeze(claims as AccessTokenClaims));
   }
 
   private verifyOnce(token: string): AccessTokenClaims {
