@@ -1,23 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import { loginAs, LoggedIn } from '../utils/auth';
 import { CLUSTER_SERVICE_HEADERS, Cluster, Instance, startCluster } from '../utils/cluster';
 import { eventually } from '../utils/eventually';
+import { believer, bursts, sleep, WINDOW_MS } from '../utils/presence-believer';
 import { closeAll, ClientSocket, connectRecording } from '../utils/sockets';
 
 jest.setTimeout(120_000);
-
-/** The announcer's window (PRESENCE_WINDOW_MS). */
-const WINDOW_MS = 100;
-/** Events of one flush are written back to back: they reach the client within a few milliseconds of each other. */
-const SAME_BURST_MS = 25;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Arrival {
-  at: number;
-  event: 'userConnected' | 'userDisconnected';
-  userId: string;
-}
 
 /**
  * Two real instances on one Redis: each batches the announcements of its own
@@ -31,27 +18,10 @@ describe('cluster: presence batching and the capped users list across instances'
   let i1: Instance;
   const sockets: ClientSocket[] = [];
 
-  /** A client that applies `users` and then every presence event in order, timing each arrival. */
-  async function believer(instance: Instance, login: LoggedIn) {
-    const client = await connectRecording(instance.url, login.accessToken, '/', { record: ['users'] });
-    sockets.push(client.socket);
-    const arrivals: Arrival[] = [];
-    const online = new Set<string>();
-    let listed = false;
-    const early: Arrival[] = [];
-    const apply = ({ event, userId }: Arrival) => (event === 'userConnected' ? online.add(userId) : online.delete(userId));
-    const record = (arrival: Arrival) => {
-      arrivals.push(arrival);
-      if (listed) apply(arrival);
-      else early.push(arrival);
-    };
-    client.socket.on('userConnected', ({ id }: { id: string }) => record({ at: performance.now(), event: 'userConnected', userId: id }));
-    client.socket.on('userDisconnected', ({ userId }: { userId: string }) => record({ at: performance.now(), event: 'userDisconnected', userId }));
-    const users = await client.first<{ id: string; username: string }[]>('users', 5000);
-    for (const { id } of users) online.add(id);
-    listed = true;
-    for (const arrival of early) apply(arrival);
-    return { socket: client.socket, users, arrivals, online };
+  async function believerOn(instance: Instance, login: LoggedIn) {
+    const watcher = await believer(instance.url, login.accessToken);
+    sockets.push(watcher.socket);
+    return watcher;
   }
 
   async function connect(instance: Instance, login: LoggedIn) {
@@ -82,7 +52,7 @@ describe('cluster: presence batching and the capped users list across instances'
   it("delivers another instance's arrivals in bursts at most one per window, each user once", async () => {
     const watcherLogin = await loginAs(cluster.on(0));
     const logins = await Promise.all(Array.from({ length: 8 }, () => loginAs(cluster.on(1))));
-    const watcher = await believer(i0, watcherLogin);
+    const watcher = await believerOn(i0, watcherLogin);
 
     for (const login of logins) {
       void connect(i1, login);
@@ -94,12 +64,7 @@ describe('cluster: presence batching and the capped users list across instances'
     expect(watcher.arrivals).toHaveLength(logins.length);
     expect(watcher.arrivals.map((arrival) => arrival.event)).toEqual(logins.map(() => 'userConnected'));
     expect(watcher.arrivals.map((arrival) => arrival.userId).sort()).toEqual(logins.map((login) => login.user.id).sort());
-    const pushes: Arrival[][] = [];
-    for (const arrival of watcher.arrivals) {
-      const last = pushes[pushes.length - 1];
-      if (last && arrival.at - last[last.length - 1].at <= SAME_BURST_MS) last.push(arrival);
-      else pushes.push([arrival]);
-    }
+    const pushes = bursts(watcher.arrivals);
     const span = watcher.arrivals[watcher.arrivals.length - 1].at - watcher.arrivals[0].at;
     expect(pushes.length).toBeLessThanOrEqual(Math.floor(span / (WINDOW_MS * 0.8)) + 1);
     expect([...watcher.online].sort()).toEqual([watcherLogin, ...logins].map((login) => login.user.id).sort());
@@ -107,8 +72,8 @@ describe('cluster: presence batching and the capped users list across instances'
 
   it('ends every client on the true presence when a user leaves one instance and returns on the other within a window', async () => {
     const [w0, w1, mover, flicker] = await Promise.all([loginAs(cluster.on(0)), loginAs(cluster.on(1)), loginAs(cluster.on(0)), loginAs(cluster.on(1))]);
-    const watcher0 = await believer(i0, w0);
-    const watcher1 = await believer(i1, w1);
+    const watcher0 = await believerOn(i0, w0);
+    const watcher1 = await believerOn(i1, w1);
     const moving = await connect(i0, mover);
     await eventually(() => expect(watcher1.online.has(mover.user.id)).toBe(true), 3000);
 

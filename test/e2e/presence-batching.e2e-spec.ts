@@ -1,62 +1,8 @@
-import { performance } from 'node:perf_hooks';
 import { loginAs, LoggedIn, SERVICE_KEY_HEADERS } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 import { eventually } from '../utils/eventually';
+import { believer, bursts, sleep, WINDOW_MS } from '../utils/presence-believer';
 import { closeAll, ClientSocket, connectRecording, disconnected } from '../utils/sockets';
-
-/** The announcer's window (PRESENCE_WINDOW_MS). */
-const WINDOW_MS = 100;
-/** Events of one flush are written back to back: they reach the client within a few milliseconds of each other. */
-const SAME_BURST_MS = 25;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Arrival {
-  at: number;
-  event: 'userConnected' | 'userDisconnected';
-  userId: string;
-}
-
-/**
- * A client that believes what namespace `/` tells it: the `users` list, then every
- * `userConnected` / `userDisconnected` applied in order. Every arrival is timed.
- */
-async function believer(t: TestApp, login: LoggedIn) {
-  const client = await connectRecording(t.url, login.accessToken, '/', { record: ['users'] });
-  const arrivals: Arrival[] = [];
-  const online = new Set<string>();
-  let listed = false;
-  const pendingBeforeList: Arrival[] = [];
-  const apply = ({ event, userId }: Arrival) => (event === 'userConnected' ? online.add(userId) : online.delete(userId));
-  client.socket.on('userConnected', ({ id }: { id: string }) => {
-    const arrival: Arrival = { at: performance.now(), event: 'userConnected', userId: id };
-    arrivals.push(arrival);
-    if (listed) apply(arrival);
-    else pendingBeforeList.push(arrival);
-  });
-  client.socket.on('userDisconnected', ({ userId }: { userId: string }) => {
-    const arrival: Arrival = { at: performance.now(), event: 'userDisconnected', userId };
-    arrivals.push(arrival);
-    if (listed) apply(arrival);
-    else pendingBeforeList.push(arrival);
-  });
-  const users = await client.first<{ id: string; username: string }[]>('users', 5000);
-  for (const { id } of users) online.add(id);
-  listed = true;
-  for (const arrival of pendingBeforeList) apply(arrival);
-  return { socket: client.socket, users, arrivals, online };
-}
-
-/** Arrivals grouped into pushes: a gap longer than SAME_BURST_MS starts a new one. */
-function bursts(arrivals: Arrival[]): Arrival[][] {
-  const groups: Arrival[][] = [];
-  for (const arrival of arrivals) {
-    const last = groups[groups.length - 1];
-    if (last && arrival.at - last[last.length - 1].at <= SAME_BURST_MS) last.push(arrival);
-    else groups.push([arrival]);
-  }
-  return groups;
-}
 
 describe('presence announcements of namespace / (batching, the capped users list)', () => {
   let t: TestApp;
@@ -84,7 +30,7 @@ describe('presence announcements of namespace / (batching, the capped users list
   it('announces users who connect one after the other in bursts at most one per window, each user once', async () => {
     const watcherLogin = await loginAs(t);
     const logins = await Promise.all(Array.from({ length: 8 }, () => loginAs(t)));
-    const watcher = await believer(t, watcherLogin);
+    const watcher = await believer(t.url, watcherLogin.accessToken);
     sockets.push(watcher.socket);
 
     // Spread over two or three windows: announced one by one, they would arrive some 25 ms apart.
@@ -111,7 +57,7 @@ describe('presence announcements of namespace / (batching, the capped users list
   it('announces a burst of simultaneous connects in one or two pushes, each user once', async () => {
     const watcherLogin = await loginAs(t);
     const logins = await Promise.all(Array.from({ length: 6 }, () => loginAs(t)));
-    const watcher = await believer(t, watcherLogin);
+    const watcher = await believer(t.url, watcherLogin.accessToken);
     sockets.push(watcher.socket);
 
     await Promise.all(logins.map(connect));
@@ -126,7 +72,7 @@ describe('presence announcements of namespace / (batching, the capped users list
   it('leaves every client believing the true presence after connect and disconnect churn within windows', async () => {
     const watcherLogin = await loginAs(t);
     const [steady, flicker, returning, late] = await Promise.all(Array.from({ length: 4 }, () => loginAs(t)));
-    const watcher = await believer(t, watcherLogin);
+    const watcher = await believer(t.url, watcherLogin.accessToken);
     sockets.push(watcher.socket);
     const returningFirst = await connect(returning);
     await connect(steady);
@@ -134,7 +80,7 @@ describe('presence announcements of namespace / (batching, the capped users list
 
     // Within about one window: a user comes and goes, another leaves and comes back, a newcomer arrives meanwhile.
     const flickering = await connect(flicker);
-    const newcomer = believer(t, late);
+    const newcomer = believer(t.url, late.accessToken);
     flickering.close();
     returningFirst.close();
     await connect(returning);
@@ -154,7 +100,7 @@ describe('presence announcements of namespace / (batching, the capped users list
   it('tells the others of a departure within about one window, once', async () => {
     const watcherLogin = await loginAs(t);
     const leaver = await loginAs(t);
-    const watcher = await believer(t, watcherLogin);
+    const watcher = await believer(t.url, watcherLogin.accessToken);
     sockets.push(watcher.socket);
     const socket = await connect(leaver);
     await eventually(() => expect(watcher.arrivals).toHaveLength(1), 3000);
