@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
-import { Connection, MongooseError } from 'mongoose';
+import mongoose, { Connection, MongooseError } from 'mongoose';
 import type { Env } from '../config/env.validation';
 import { guardConnection } from './availability.plugin';
 import { DatabaseAvailability } from './database-availability';
@@ -55,6 +55,9 @@ const redact = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');
       useFactory: async (config: ConfigService<Env, true>, embedded: EmbeddedDatabase | null, availability: DatabaseAvailability) => {
         const configured = config.get('MONGODB_URI', { infer: true });
         const uri = configured ?? (await embedded!.start());
+        // Mongoose otherwise captures a stack trace on every query, only to name where a query object was
+        // executed twice (which this code never does): about 70 µs per query on the hot paths.
+        mongoose.set('skipOriginalStackTraces', true);
         // One ordinary pool whatever the server: the embedded FerretDB is patched to apply updates atomically (docs/database.md).
         return {
           uri,

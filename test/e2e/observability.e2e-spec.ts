@@ -28,6 +28,8 @@ describe('observability: names, gauges and the deploy files that use them', () =
 
   beforeAll(async () => {
     t = await createTestApp({ METRICS_INTERVAL_MS: '200' });
+    // The gauges count whole collections: what earlier suites of this worker left must not show.
+    await t.clearDatabase();
   });
   afterAll(() => t.close());
 
