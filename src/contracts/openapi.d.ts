@@ -1149,18 +1149,10 @@ export interface components {
             /** @description ISO 8601: when the oldest live socket connected */
             connected_since: string;
         };
-        ConnectedUsersPaginationDto: {
-            current_page: number;
-            total_pages: number;
-            total_items: number;
-            items_per_page: number;
-            has_next: boolean;
-            has_previous: boolean;
-        };
         ConnectedUsersDto: {
             users: (string | components["schemas"]["ConnectedUserDto"])[];
             /** @description Only when `page` or `limit` was given */
-            pagination?: components["schemas"]["ConnectedUsersPaginationDto"];
+            pagination?: components["schemas"]["PaginationDto"];
         };
         SendMessageDto: {
             /** @example Hello, user123! */
@@ -1191,14 +1183,6 @@ export interface components {
             current_users: number;
             /** @description ISO 8601 */
             created_at: string;
-        };
-        ChannelPaginationDto: {
-            current_page: number;
-            total_pages: number;
-            total_items: number;
-            items_per_page: number;
-            has_next: boolean;
-            has_previous: boolean;
         };
         Object: Record<string, never>;
         CreateChannelDto: {
@@ -4228,7 +4212,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SuccessEnvelope"] & {
                         data: components["schemas"]["ChannelDto"][];
-                        pagination: components["schemas"]["ChannelPaginationDto"];
+                        pagination: components["schemas"]["PaginationDto"];
                     };
                 };
             };

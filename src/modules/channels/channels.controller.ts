@@ -8,7 +8,8 @@ import { CreateChannelDto } from './dto/create-channel.dto';
 import { FilterChannelsQueryDto } from './dto/filter-channels-query.dto';
 import { ListChannelsQueryDto } from './dto/list-channels-query.dto';
 import { ApiBody, ApiData, ApiErrors, SuccessMessage } from '../../common/openapi/api-responses';
-import { ChannelDetailsDto, ChannelDto, ChannelPaginationDto } from './dto/channel-response.dto';
+import { ChannelDetailsDto, ChannelDto } from './dto/channel-response.dto';
+import { PaginationDto } from '../../common/openapi/pagination.dto';
 
 /** The voice channels API, in the `{success, data}` envelope its clients expect. Routes without a decorator need a signed-in user. */
 @ApiTags('channels')
@@ -17,7 +18,7 @@ export class ChannelsController {
   constructor(private readonly channels: ChannelsService) {}
 
   /** `{success, data, pagination}`: the caller's own channels first, then the others they may see, each newest first. */
-  @ApiData(ChannelDto, { isArray: true, siblings: { pagination: { $ref: getSchemaPath(ChannelPaginationDto) } }, extraModels: [ChannelPaginationDto] })
+  @ApiData(ChannelDto, { isArray: true, siblings: { pagination: { $ref: getSchemaPath(PaginationDto) } }, extraModels: [PaginationDto] })
   @Get()
   async list(@CurrentPrincipal() principal: UserPrincipal, @Query() query: ListChannelsQueryDto) {
     return { success: true, ...(await this.channels.listVisible(principal, query.page, query.limit)) };

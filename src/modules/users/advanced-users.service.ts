@@ -2,21 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isAdmin, Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import { Pagination, paginationOf } from '../../common/http/pagination';
 import type { AdvancedUpdateUserDto, AdvancedUsersQueryDto, UserSortField } from './dto/advanced-users.dto';
 import { UserProfileCache } from './user-profile-cache';
 import { PublicUser, toPublicUser } from './user.presenter';
 import { USER_EVENTS, UserDeactivatedEvent, UserRoleChangedEvent } from './users.events';
 import { UserSortKey, UsersRepository } from './users.repository';
-
-/** The `pagination` object of a paged user list. */
-export interface Pagination {
-  current_page: number;
-  total_pages: number;
-  total_items: number;
-  items_per_page: number;
-  has_next: boolean;
-  has_previous: boolean;
-}
 
 const SORT_KEYS: Record<UserSortField, UserSortKey> = {
   username: 'username_key',
@@ -41,18 +32,7 @@ export class AdvancedUsersService {
       this.users.page(search, SORT_KEYS[query.sort_by], query.order === 'asc' ? 1 : -1, (page - 1) * limit, limit),
       this.users.countMatching(search),
     ]);
-    const totalPages = Math.ceil(total / limit);
-    return {
-      data: records.map(toPublicUser),
-      pagination: {
-        current_page: page,
-        total_pages: totalPages,
-        total_items: total,
-        items_per_page: limit,
-        has_next: page < totalPages,
-        has_previous: page > 1,
-      },
-    };
+    return { data: records.map(toPublicUser), pagination: paginationOf(page, limit, total) };
   }
 
   /** Oneself: display_name and email. An admin: anyone, and is_active, role and score too. */

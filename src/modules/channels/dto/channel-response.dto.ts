@@ -1,4 +1,3 @@
-import type { Pagination } from '../../../common/http/pagination';
 import { ApiProperty } from '@nestjs/swagger';
 import type { ChannelDetails, PublicChannel } from '../channel.presenter';
 import { CHANNEL_TYPES, type ChannelType } from '../schemas/channel.schema';
@@ -22,14 +21,4 @@ export class ChannelDto implements PublicChannel {
 export class ChannelDetailsDto extends ChannelDto implements ChannelDetails {
   /** User ids of the current members, in joining order */
   members!: string[];
-}
-
-/** The `pagination` object beside `data` in `GET /api/channels`. */
-export class ChannelPaginationDto implements Pagination {
-  current_page!: number;
-  total_pages!: number;
-  total_items!: number;
-  items_per_page!: number;
-  has_next!: boolean;
-  has_previous!: boolean;
 }

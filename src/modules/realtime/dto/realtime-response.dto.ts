@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { Pagination } from '../../../common/http/pagination';
+import { PaginationDto } from '../../../common/openapi/pagination.dto';
 import type { PresenceUser } from '../presence/presence.store';
 
 export class ConnectedUserDto implements PresenceUser {
@@ -11,15 +11,6 @@ export class ConnectedUserDto implements PresenceUser {
   connected_since!: string;
 }
 
-export class ConnectedUsersPaginationDto implements Pagination {
-  current_page!: number;
-  total_pages!: number;
-  total_items!: number;
-  items_per_page!: number;
-  has_next!: boolean;
-  has_previous!: boolean;
-}
-
 /** Seed-001 shape: ids, or with `?details=true` one object per user; with `page`/`limit`, one page and its `pagination`. */
 @ApiExtraModels(ConnectedUserDto)
 export class ConnectedUsersDto {
@@ -27,8 +18,8 @@ export class ConnectedUsersDto {
   users!: (string | ConnectedUserDto)[];
 
   /** Only when `page` or `limit` was given */
-  @ApiPropertyOptional({ type: ConnectedUsersPaginationDto })
-  pagination?: ConnectedUsersPaginationDto;
+  @ApiPropertyOptional({ type: PaginationDto })
+  pagination?: PaginationDto;
 }
 
 export class MessageSentDto {

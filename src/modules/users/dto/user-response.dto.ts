@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ROLES, type Role } from '../../../common/auth/principal';
-import type { Pagination } from '../advanced-users.service';
+import { PaginationDto } from '../../../common/openapi/pagination.dto';
 import type { PublicUser, UserProfile } from '../user.presenter';
 
 /** A user as every route shows it: never a password hash. */
@@ -46,15 +46,6 @@ export class ApiUserCreatedDto {
 /** Seed-004 shape: the same user under `user` and `data`. */
 export class ApiUserDto extends ApiUserCreatedDto {
   data!: UserDto;
-}
-
-export class PaginationDto implements Pagination {
-  current_page!: number;
-  total_pages!: number;
-  total_items!: number;
-  items_per_page!: number;
-  has_next!: boolean;
-  has_previous!: boolean;
 }
 
 /** Seed shape `{data, pagination}`. */
