@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { loginAs, LoggedIn } from '../utils/auth';
 import { Cluster, Instance, startCluster } from '../utils/cluster';
 import { eventually } from '../utils/eventually';
-import { closeAll, ClientSocket, collect, connectAs, emitWithAck, expectNoEvent, waitFor } from '../utils/sockets';
+import { closeAll, ClientSocket, collect, connectRecording, emitWithAck, expectNoEvent, waitFor } from '../utils/sockets';
 import { parseServerFrame, WsTestClient } from '../utils/voice';
 
 jest.setTimeout(180_000);
@@ -29,10 +29,15 @@ describe('cluster: channels, voice and calls across instances', () => {
   const sockets: ClientSocket[] = [];
   const wsClients: WsTestClient[] = [];
 
+  /**
+   * On `/`, resolves once the `users` list arrived: the server sends it after the socket's presence is
+   * recorded, so a call placed from another instance right after finds the user online.
+   */
   async function socketOn(instance: Instance, login: LoggedIn, namespace = '/'): Promise<ClientSocket> {
-    const socket = await connectAs(instance.url, login.accessToken, namespace);
-    sockets.push(socket);
-    return socket;
+    const client = await connectRecording(instance.url, login.accessToken, namespace, { record: namespace === '/' ? ['users'] : [] });
+    sockets.push(client.socket);
+    if (namespace === '/') await client.first('users', 5000);
+    return client.socket;
   }
 
   async function wsOn(instance: Instance, login: LoggedIn): Promise<WsTestClient> {
@@ -306,7 +311,7 @@ describe('cluster: channels, voice and calls across instances', () => {
     const a = await socketOn(i0, alice);
     const b = await socketOn(i1, bob);
     const ringing = waitFor(b, 'incomingCall', 5000);
-    await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: {} }, 5000);
+    expect(await emitWithAck(a, 'callUser', { targetUserId: bob.user.id, signalData: {} }, 5000)).toEqual({ ok: true, status: 'ringing' });
     await ringing;
     await emitWithAck(b, 'answerCall', { targetUserId: alice.user.id, signalData: {} }, 5000);
 
