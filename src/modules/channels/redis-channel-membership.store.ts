@@ -44,22 +44,33 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[5], ARGV[1]) end
 return 1`;
 
+/**
+ * A Lua function for the scripts below: removes the connection an instance entry ("<channel> <user> <member>")
+ * names; when it was the user's last connection in that channel, the user leaves it (and the channel stops
+ * being active once empty) and the function answers channel and user.
+ */
+const DROP_ENTRY = `
+local function drop(p, entry)
+  local c, u, m = string.match(entry, '^(%S+) (%S+) (%S+)$')
+  if not c then return nil end
+  local conns = p .. ':' .. c .. ':conns:' .. u
+  if redis.call('SREM', conns, m) == 0 or redis.call('SCARD', conns) > 0 then return nil end
+  local users = p .. ':' .. c .. ':users'
+  redis.call('ZREM', users, u)
+  redis.call('ZREM', p .. ':user:' .. u, c)
+  if redis.call('ZCARD', users) == 0 then redis.call('SREM', p .. ':active', c) end
+  return c, u
+end`;
+
 /** KEYS[1] the dead incarnation's set; ARGV[1] the prefix. Answers channel, user, channel, user… of the users who left. */
-const RELEASE_INSTANCE = `
+const RELEASE_INSTANCE = `${DROP_ENTRY}
 local p = ARGV[1]
 local gone = {}
 for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local c, u, m = string.match(entry, '^(%S+) (%S+) (%S+)$')
+  local c, u = drop(p, entry)
   if c then
-    local conns = p .. ':' .. c .. ':conns:' .. u
-    if redis.call('SREM', conns, m) == 1 and redis.call('SCARD', conns) == 0 then
-      local users = p .. ':' .. c .. ':users'
-      redis.call('ZREM', users, u)
-      redis.call('ZREM', p .. ':user:' .. u, c)
-      if redis.call('ZCARD', users) == 0 then redis.call('SREM', p .. ':active', c) end
-      table.insert(gone, c)
-      table.insert(gone, u)
-    end
+    table.insert(gone, c)
+    table.insert(gone, u)
   end
 end
 redis.call('DEL', KEYS[1])
@@ -72,7 +83,7 @@ return gone`;
  * order when Redis lost its data ("restore": admitted before, so no capacity check), and otherwise answered
  * (another instance removed them, deleting the channel): the caller forgets them.
  */
-const SYNC = `
+const SYNC = `${DROP_ENTRY}
 local p, restore = ARGV[1], ARGV[2] == 'restore'
 local want = {}
 local missing = {}
@@ -81,16 +92,7 @@ for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if want[entry] then
     want[entry] = nil
   else
-    local c, u, m = string.match(entry, '^(%S+) (%S+) (%S+)$')
-    if c then
-      local conns = p .. ':' .. c .. ':conns:' .. u
-      if redis.call('SREM', conns, m) == 1 and redis.call('SCARD', conns) == 0 then
-        local users = p .. ':' .. c .. ':users'
-        redis.call('ZREM', users, u)
-        redis.call('ZREM', p .. ':user:' .. u, c)
-        if redis.call('ZCARD', users) == 0 then redis.call('SREM', p .. ':active', c) end
-      end
-    end
+    drop(p, entry)
     redis.call('SREM', KEYS[1], entry)
   end
 end
