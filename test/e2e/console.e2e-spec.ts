@@ -168,7 +168,11 @@ describe('web console at /console, in headless Chromium', () => {
   it('shows a declined call, and a busy callee to a third caller', async () => {
     const carol = await loginAs(t, { username: `carol_${Date.now().toString(36)}` });
     const pageC = await chromium.newPage();
+    // A's button for B stays the same element while someone else comes online, so a click aimed at it is not lost.
+    const callBob = (await pageA.$(byTestId(`call-button-${bob.user.id}`)))!;
     await logIn(pageC, t.url, carol);
+    await pageA.waitForSelector(`[data-user-id="${carol.user.id}"]`);
+    expect(await callBob.evaluate((button) => button.isConnected)).toBe(true);
 
     // While A rings B, B is busy for a third caller.
     await pageA.click(byTestId(`call-button-${bob.user.id}`));
