@@ -2,12 +2,15 @@
 /**
  * Auth bench: what authentication costs, against references measured in the same run.
  *
- *   npm run build && node bench/auth.mjs [--seconds 5] [--concurrency 16] [--entry dist/main.js] [--deadline 180] [--allow-load]
+ *   npm run build && node bench/auth.mjs [--seconds 5] [--warmup 2] [--concurrency 16] [--entry dist/main.js] [--deadline 180] [--allow-load]
  *        [--cpu-requests 2000]   (requests per CPU measure; 0 skips the CPU section)
  *
  * The built app runs as a child process on 127.0.0.1 with the embedded database
  * (or MONGODB_URI when set; a throwaway database name either way); this process
- * is the load (fetch with keep-alive). Measured, each for --seconds:
+ * is the load (fetch with keep-alive). Each measure first runs its own task for
+ * --warmup seconds, unmeasured, so no figure includes the JIT compiling the code
+ * path it exercises (measured cold, refresh rotations climbed from about 250/s to
+ * 550/s over their first ten seconds). Measured, each for --seconds:
  *   - raw bcrypt.compare/s at the app's BCRYPT_COST (default 10), in this process,
  *     4 compares in flight (libuv's default thread pool), as the reference;
  *   - logins/s: POST /auth/login with the right password (a bcrypt compare, a
@@ -35,6 +38,7 @@ import { registerUser, serviceEntry, startService } from './lib/service.mjs';
 const args = parseArgs(process.argv.slice(2));
 const intOption = integerOptions(args);
 const SECONDS = intOption('seconds', 5, 1, 60);
+const WARMUP_SECONDS = intOption('warmup', 2, 0, 60);
 const CONCURRENCY = intOption('concurrency', 16, 1, 256);
 const DEADLINE_S = intOption('deadline', 180, 10, 900);
 const CPU_REQUESTS = intOption('cpu-requests', 2000, 0, 1_000_000);
@@ -43,8 +47,13 @@ const COST = Number(process.env.BCRYPT_COST ?? 10);
 const PASSWORD = 'B3nch!mark-pass';
 const LOGIN_CONCURRENCY = Math.min(CONCURRENCY, 8);
 
-/** Runs `task` with `inFlight` concurrent loops for `seconds`; returns completed operations per second. */
+/** Runs `task` with `inFlight` concurrent loops, --warmup seconds unmeasured then `seconds`; returns completed operations per second. */
 async function rate(seconds, inFlight, task) {
+  if (WARMUP_SECONDS > 0) await loopFor(WARMUP_SECONDS, inFlight, task);
+  return loopFor(seconds, inFlight, task);
+}
+
+async function loopFor(seconds, inFlight, task) {
   const end = performance.now() + seconds * 1000;
   let done = 0;
   let failed = 0;

@@ -9,6 +9,7 @@ describe('validateEnv', () => {
       PORT: 3000,
       MONGODB_DB: 'realtime',
       DATA_DIR: './data',
+      EMBEDDED_DB_SYNCHRONOUS: 'normal',
       JWT_ACCESS_TTL_S: 900,
       BCRYPT_COST: 10,
       REGISTRATION_MODE: 'open',
@@ -26,9 +27,9 @@ describe('validateEnv', () => {
   });
 
   it('names every bad variable in one message', () => {
-    const attempt = () => validateEnv({ PORT: 'abc', BCRYPT_COST: '4', REGISTRATION_MODE: 'closed', MONGODB_URI: 'http://db' });
+    const attempt = () => validateEnv({ PORT: 'abc', BCRYPT_COST: '4', REGISTRATION_MODE: 'closed', MONGODB_URI: 'http://db', EMBEDDED_DB_SYNCHRONOUS: 'off' });
     expect(attempt).toThrow(/^Invalid environment: /);
-    for (const name of ['PORT must', 'BCRYPT_COST must', 'REGISTRATION_MODE must', 'MONGODB_URI must']) {
+    for (const name of ['PORT must', 'BCRYPT_COST must', 'REGISTRATION_MODE must', 'MONGODB_URI must', 'EMBEDDED_DB_SYNCHRONOUS must']) {
       expect(attempt).toThrow(name);
     }
   });

@@ -73,6 +73,9 @@ export class EnvDto {
   @IsString()
   FERRETDB_BIN?: string;
 
+  @IsIn(['normal', 'full'])
+  EMBEDDED_DB_SYNCHRONOUS: 'normal' | 'full' = 'normal';
+
   @Transform(blankToUndefined)
   @IsOptional()
   @IsString()

@@ -31,7 +31,11 @@ class EmbeddedDatabaseModule {}
 
 function superviseEmbedded(config: ConfigService<Env, true>): EmbeddedDatabase {
   const logger = new Logger('EmbeddedDatabase');
-  const database = new EmbeddedDatabase({ dataDir: config.get('DATA_DIR', { infer: true }), binary: config.get('FERRETDB_BIN', { infer: true }) });
+  const database = new EmbeddedDatabase({
+    dataDir: config.get('DATA_DIR', { infer: true }),
+    binary: config.get('FERRETDB_BIN', { infer: true }),
+    synchronous: config.get('EMBEDDED_DB_SYNCHRONOUS', { infer: true }),
+  });
   database.on('down', (reason) => logger.error(`${reason}; restarting it, database requests answer 503 meanwhile`));
   database.on('up', (attempts) => logger.log(`embedded database back after ${attempts} restart attempt(s)`));
   database.on('failed', (error) => {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataDirLock } from './data-dir-lock';
-import { startFerretDb } from './ferretdb-process';
+import { SqliteSynchronous, startFerretDb } from './ferretdb-process';
 import { identify } from './process-identity';
 
 export interface RestartPolicy {
@@ -22,6 +22,8 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string;
   /** Loopback port; 0 or omitted: a free one chosen by the system, kept across restarts. */
   port?: number;
+  /** When a commit is durable; `normal` (the default) or `full` (see SqliteSynchronous). */
+  synchronous?: SqliteSynchronous;
   startTimeoutMs?: number;
   restart?: Partial<RestartPolicy>;
 }
@@ -151,6 +153,7 @@ export class EmbeddedDatabase extends EventEmitter<EmbeddedDatabaseEvents> {
       dataDir,
       port: this.port ?? this.options.port ?? 0,
       log: this.log,
+      synchronous: this.options.synchronous ?? 'normal',
       startTimeoutMs: this.options.startTimeoutMs ?? 15_000,
     });
     this.port = port;

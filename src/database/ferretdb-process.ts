@@ -1,9 +1,18 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
+/**
+ * When SQLite makes a commit durable. `normal`: a commit survives the process dying (it is in the
+ * operating system's write-ahead log), and the disk is synced at checkpoints, so a power loss or kernel
+ * crash may roll back the last commits, never corrupt the files (MongoDB's own default journals every
+ * 100 ms, which has the same window). `full`: every commit is synced to the disk before it is acknowledged.
+ */
+export type SqliteSynchronous = 'normal' | 'full';
+
 export interface FerretDbProcessOptions {
   binary: string;
   dataDir: string;
+  synchronous: SqliteSynchronous;
   /** 0: the system picks a free port, read back from FerretDB's log. */
   port: number;
   /** Receives FerretDB's output. */
@@ -18,6 +27,11 @@ export interface RunningFerretDb {
 
 const LISTENING = /Listening on TCP [^\s"]*?:(\d+)/;
 
+/** FerretDB's SQLite location, with the pragma every connection it opens applies. */
+export function sqliteUrl(dataDir: string, synchronous: SqliteSynchronous): string {
+  return `file:${dataDir}/?_pragma=synchronous(${synchronous})`;
+}
+
 /**
  * Starts one FerretDB (SQLite backend) on a loopback port and resolves once it listens.
  * Its stdin is a pipe from this process: the patched FerretDB stops when that pipe
@@ -28,7 +42,7 @@ export function startFerretDb(options: FerretDbProcessOptions): Promise<RunningF
     options.binary,
     [
       '--handler=sqlite',
-      `--sqlite-url=file:${options.dataDir}/`,
+      `--sqlite-url=${sqliteUrl(options.dataDir, options.synchronous)}`,
       `--state-dir=${options.dataDir}`,
       `--listen-addr=127.0.0.1:${options.port}`,
       '--debug-addr=-',

@@ -9,7 +9,7 @@ import { EmbeddedDatabase } from '../database/embedded-database';
  */
 async function main(): Promise<void> {
   const env = readDbServeEnv();
-  const database = new EmbeddedDatabase({ dataDir: env.dataDir, port: env.port, binary: env.binary });
+  const database = new EmbeddedDatabase({ dataDir: env.dataDir, port: env.port, binary: env.binary, synchronous: env.synchronous });
   database.on('down', (reason) => console.error(`db:serve: ${reason}; restarting it`));
   database.on('up', (attempts) => console.error(`db:serve: back after ${attempts} restart attempt(s)`));
   database.on('failed', (error) => {

@@ -15,7 +15,7 @@ describe('user statistics persistence', () => {
   beforeEach(() => t.clearDatabase());
   afterAll(() => t.close());
 
-  it('flushes the counters of many users at once (FerretDB deadlocks on update commands of 100+ statements)', async () => {
+  it('flushes the counters of many users at once (stock FerretDB deadlocked on update commands of 100+ statements)', async () => {
     const stats = t.app.get(UserStatsService);
     const ids = Array.from({ length: 250 }, () => randomUUID());
     // Twice: the second flush updates existing documents, which is what held the connections.

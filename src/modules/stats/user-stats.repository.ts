@@ -23,8 +23,8 @@ export class UserStatsRepository {
         upsert: true,
       },
     }));
-    // FerretDB v1 holds one SQLite connection per statement of an update command until the
-    // command ends, from a pool of 100: a larger batch deadlocks it (docs/database.md).
+    // The embedded database holds its write lock for a whole update command: a few dozen
+    // statements per command let other writes in between.
     for (let start = 0; start < operations.length; start += MAX_STATEMENTS_PER_WRITE) {
       await this.stats.bulkWrite(operations.slice(start, start + MAX_STATEMENTS_PER_WRITE), { ordered: false });
     }
