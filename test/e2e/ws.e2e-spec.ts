@@ -33,7 +33,24 @@ describe('plain WebSocket /ws', () => {
   };
 
   it('refuses the upgrade with 401 and the SPEC error body without a valid credential, and 403 for a foreign origin', async () => {
-    await expect(connectWs(t, null)).rejects.toMatchObject({ status: 401, body: { success: false, statusCode: 401, error_code: 'UNAUTHORIZED' } });
+    const refused = (await connectWs(t, null).catch((error: unknown) => error)) as { status: number; headers: Record<string, string>; body: object };
+    expect(refused.status).toBe(401);
+    expect(refused.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(refused.body).toEqual({
+      success: false,
+      statusCode: 401,
+      error_code: 'UNAUTHORIZED',
+      message: expect.any(String),
+      error: expect.any(String),
+      timestamp: expect.any(Number),
+      path: '/ws',
+      request_id: refused.headers['x-request-id'],
+    });
+    // A well-formed id of the client's own is kept, so it can correlate the refusal with the logs.
+    await expect(connectWs(t, null, { 'X-Request-Id': 'client-trace-7' })).rejects.toMatchObject({
+      headers: { 'x-request-id': 'client-trace-7' },
+      body: { request_id: 'client-trace-7' },
+    });
     await expect(connectWs(t, 'forged.jwt.value')).rejects.toMatchObject({ status: 401 });
     await expect(connectWs(t, '3b241101-e2bb-4255-8caf-4136c566a962')).rejects.toMatchObject({ status: 401 });
     const user = await loginAs(t);

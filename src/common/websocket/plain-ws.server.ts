@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, STATUS_CODES } from 'node:http';
+import { createServer, IncomingMessage, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -12,9 +12,8 @@ import { Authenticator } from '../auth/authenticator';
 import { credentialsFromUpgrade, hasUserCredential } from '../auth/credentials';
 import type { UserPrincipal } from '../auth/principal';
 import { AppError, toWsError } from '../errors/app-error';
-import { errorBody } from '../errors/error-body';
-import { ERROR_CATALOGUE, ErrorCode } from '../errors/error-codes';
 import { clientIp, TrustProxyFn, trustProxyOf } from '../net/client-ip';
+import { refuseUpgrade } from './http-refusal';
 import { PushEvent, PushEventMap, RealtimePublisher, RealtimeTransport } from './realtime.publisher';
 import { CongestionClock, ConnectionLimiter, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
@@ -174,23 +173,23 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== PATH) {
-      refuseUpgrade(socket, 'NOT_FOUND');
+      refuseUpgrade(request, socket, { code: 'NOT_FOUND', path: PATH });
       return;
     }
     socket.on('error', () => socket.destroy());
     if (!originAllowed(request.headers.origin, request.headers.host, this.allowedOrigins)) {
-      refuseUpgrade(socket, 'PERMISSION_DENIED', 'Origin not allowed by CORS');
+      refuseUpgrade(request, socket, { code: 'PERMISSION_DENIED', path: PATH, message: 'Origin not allowed by CORS' });
       return;
     }
     const retryAfterMs = this.limits.handshakes.take(clientIp(request, this.trust), performance.now());
     if (retryAfterMs > 0) {
       this.metrics.handshakeRefused(PATH);
-      refuseUpgrade(socket, 'RATE_LIMITED', ERROR_CATALOGUE.RATE_LIMITED.message, { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) });
+      refuseUpgrade(request, socket, { code: 'RATE_LIMITED', path: PATH, headers: { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } });
       return;
     }
     const credential = credentialsFromUpgrade(request.headers, url.searchParams);
     if (!hasUserCredential(credential)) {
-      refuseUpgrade(socket, 'UNAUTHORIZED');
+      refuseUpgrade(request, socket, { code: 'UNAUTHORIZED', path: PATH });
       return;
     }
     this.authenticator.authenticate(credential).then(
@@ -200,10 +199,11 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
         this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal, acceptsBinary));
       },
       (error: unknown) => {
-        if (error instanceof AppError && (error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED')) refuseUpgrade(socket, error.code);
+        if (error instanceof AppError && (error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED'))
+          refuseUpgrade(request, socket, { code: error.code, path: PATH });
         else {
           this.logger.error({ err: error }, '/ws upgrade authentication failed');
-          refuseUpgrade(socket, 'SERVICE_UNAVAILABLE');
+          refuseUpgrade(request, socket, { code: 'SERVICE_UNAVAILABLE', path: PATH });
         }
       },
     );
@@ -405,17 +405,4 @@ function pathOf(request: IncomingMessage): string {
   const url = request.url ?? '/';
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
-}
-
-/** Answers the upgrade request with the SPEC's error body and closes the socket. */
-function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string = ERROR_CATALOGUE[code].message, headers: Record<string, string> = {}): void {
-  const { status } = ERROR_CATALOGUE[code];
-  const body = JSON.stringify(errorBody({ status, code, message, path: PATH }));
-  const extra = Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-      `Connection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
-  );
 }
