@@ -1,4 +1,5 @@
 import type { Authenticator as PassportAuthenticator } from 'passport';
+import type { PresentedCredentials } from './credentials';
 
 /**
  * The passport strategies the HTTP guard tries, in order: the first that
@@ -13,7 +14,21 @@ export const AUTH_STRATEGIES = {
   serviceKey: 'service-key',
 } as const;
 
-export const AUTH_STRATEGY_ORDER = [AUTH_STRATEGIES.accessToken, AUTH_STRATEGIES.sessionToken, AUTH_STRATEGIES.serviceKey];
+export type AuthStrategy = (typeof AUTH_STRATEGIES)[keyof typeof AUTH_STRATEGIES];
+
+/**
+ * The strategies for the credentials a request presents, in that order. A strategy
+ * whose credential is absent could only fail, with no reason to report: passport is
+ * not made to try it (for a service-key request, the bearer strategy's failure was a
+ * tenth of the request's CPU).
+ */
+export function strategiesFor({ accessToken, sessionToken, apiKey }: PresentedCredentials): AuthStrategy[] {
+  const strategies: AuthStrategy[] = [];
+  if (accessToken !== undefined) strategies.push(AUTH_STRATEGIES.accessToken);
+  if (sessionToken !== undefined) strategies.push(AUTH_STRATEGIES.sessionToken);
+  if (apiKey !== undefined) strategies.push(AUTH_STRATEGIES.serviceKey);
+  return strategies;
+}
 
 /** The application's own Passport instance: its DI token and its type. */
 export const APP_PASSPORT = Symbol('APP_PASSPORT');

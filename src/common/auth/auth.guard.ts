@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AppError } from '../errors/app-error';
-import { APP_PASSPORT, AppPassport, AUTH_STRATEGY_ORDER } from './auth-strategies';
+import { APP_PASSPORT, AppPassport, AuthStrategy, strategiesFor } from './auth-strategies';
 import { ALLOW_SERVICE, AUTH_FAILURE, AuthFailure, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
 import { credentialsFromHeaders } from './credentials';
 import type { Principal, Role } from './principal';
@@ -35,14 +35,15 @@ export class AuthGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
+    const strategies = strategiesFor(credentialsFromHeaders(request.headers));
     // No credential at all (a login, a refresh, a probe): passport has nothing to try.
-    if (!presentsCredential(request)) {
+    if (strategies.length === 0) {
       if (isPublic) return true;
       throw this.failure(targets, new AppError('UNAUTHORIZED'));
     }
     let principal: Principal | Refused;
     try {
-      principal = await this.authenticate(request, http.getResponse<Response>());
+      principal = await this.authenticate(request, http.getResponse<Response>(), strategies);
     } catch (error) {
       if (isPublic) return true;
       throw this.failure(targets, error);
@@ -65,14 +66,14 @@ export class AuthGuard implements CanActivate {
   }
 
   /** Passport's verdict: the principal, or what the strategies said when none accepted a credential. */
-  private authenticate(request: Request, response: Response): Promise<Principal | Refused> {
+  private authenticate(request: Request, response: Response, strategies: AuthStrategy[]): Promise<Principal | Refused> {
     return new Promise((resolve, reject) => {
       const verdict = (error: unknown, principal: Principal | false, info: unknown) => {
         if (error) reject(error instanceof Error ? error : new Error('Authentication failed', { cause: error }));
         else if (!principal) resolve(new Refused(info));
         else resolve(principal);
       };
-      const middleware = this.passport.authenticate(AUTH_STRATEGY_ORDER, { session: false }, verdict) as (
+      const middleware = this.passport.authenticate(strategies, { session: false }, verdict) as (
         request: Request,
         response: Response,
         next: (error: Error) => void,
@@ -92,12 +93,6 @@ export class AuthGuard implements CanActivate {
 /** No strategy accepted the credentials; `info` holds their reasons (see refusalOf). */
 class Refused {
   constructor(readonly info: unknown) {}
-}
-
-/** Whether the request carries anything a strategy could take (see credentials.ts). */
-function presentsCredential(request: Request): boolean {
-  const { accessToken, sessionToken, apiKey } = credentialsFromHeaders(request.headers);
-  return accessToken !== undefined || sessionToken !== undefined || apiKey !== undefined;
 }
 
 /**
