@@ -19,7 +19,9 @@
  *     concurrency slot (each slot its own session, each rotation spending the
  *     token the previous one returned);
  *   - authenticated GET /auth/user req/s (JWT verify + cached session + cached profile)
- *     against the app's own GET /health req/s.
+ *     against the app's own GET /health req/s, the two taking turns in one-second
+ *     slices over --seconds each, so a drift in what the machine does meanwhile
+ *     weighs on both alike.
  * Then, unless --cpu-requests 0: the CPU time (user + system, from /proc) the
  * service and its embedded database spend per request for GET /health, GET
  * /auth/user and POST /auth/refresh, over a fixed number of requests. Unlike the
@@ -46,11 +48,23 @@ const ENTRY = serviceEntry(textOptions(args));
 const COST = Number(process.env.BCRYPT_COST ?? 10);
 const PASSWORD = 'B3nch!mark-pass';
 const LOGIN_CONCURRENCY = Math.min(CONCURRENCY, 8);
+/** Logins cost a bcrypt compare each: fewer of them make as steady a CPU figure. */
+const LOGIN_CPU_REQUESTS = Math.max(1, Math.round(CPU_REQUESTS / 10));
 
 /** Runs `task` with `inFlight` concurrent loops, --warmup seconds unmeasured then `seconds`; returns completed operations per second. */
 async function rate(seconds, inFlight, task) {
   if (WARMUP_SECONDS > 0) await loopFor(WARMUP_SECONDS, inFlight, task);
   return loopFor(seconds, inFlight, task);
+}
+
+/** Like `rate` for several tasks, which take turns in one-second slices; returns their rates in order. */
+async function interleavedRates(seconds, inFlight, tasks) {
+  for (const task of tasks) if (WARMUP_SECONDS > 0) await loopFor(WARMUP_SECONDS, inFlight, task);
+  const totals = tasks.map(() => 0);
+  for (let slice = 0; slice < seconds; slice++) {
+    for (const [i, task] of tasks.entries()) totals[i] += await loopFor(1, inFlight, task);
+  }
+  return totals.map((total) => total / seconds);
 }
 
 async function loopFor(seconds, inFlight, task) {
@@ -86,6 +100,22 @@ async function cpuPerCall(servicePid, count, inFlight, task) {
   const db = cpuMicros(database) - before.database;
   if (failed > 0) throw new Error(`${failed} operations failed`);
   return { service: service / count, database: db / count };
+}
+
+/** Runs `task` `count` times, `inFlight` at a time, in this process; resolves to the CPU microseconds this process spent per call. */
+async function ownCpuPerCall(count, inFlight, task) {
+  let next = 0;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < count) {
+        next += 1;
+        await task();
+      }
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return { service: (used.user + used.system) / count, database: 0 };
 }
 
 /** The service and every process below it (the embedded database). */
@@ -198,8 +228,7 @@ async function main() {
       await res.arrayBuffer();
       return res.status === 200;
     };
-    const userRate = await rate(SECONDS, CONCURRENCY, getUser);
-    const healthRate = await rate(SECONDS, CONCURRENCY, getHealth);
+    const [userRate, healthRate] = await interleavedRates(SECONDS, CONCURRENCY, [getUser, getHealth]);
 
     const fmt = (value) => value.toFixed(1).padStart(10);
     console.log(`auth bench: bcrypt cost ${COST}, ${SECONDS} s per measure, ${CONCURRENCY} requests in flight (logins: ${LOGIN_CONCURRENCY})`);
@@ -216,6 +245,8 @@ async function main() {
         ['GET /health', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, getHealth)],
         ['GET /auth/user', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, getUser)],
         ['POST /auth/refresh', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, await refreshChains(url, username, CONCURRENCY))],
+        [`POST /auth/login (${LOGIN_CPU_REQUESTS} requests)`, await cpuPerCall(service.pid, LOGIN_CPU_REQUESTS, LOGIN_CONCURRENCY, () => login(url, username).then(() => true))],
+        [`raw bcrypt.compare (${LOGIN_CPU_REQUESTS}, this process)`, await ownCpuPerCall(LOGIN_CPU_REQUESTS, 4, () => bcrypt.compare(PASSWORD, hash))],
       ];
       console.log(`CPU µs per request (${CPU_REQUESTS} requests each)  service   database`);
       for (const [name, cpu] of measures) console.log(`  ${name.padEnd(35)}${fmt(cpu.service)}${fmt(cpu.database)}`);
