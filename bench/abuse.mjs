@@ -4,6 +4,7 @@
  *
  *   npm run build && node bench/abuse.mjs [--slow 100] [--seconds 10] [--frame-bytes 16000]
  *        [--entry dist/main.js] [--deadline 600] [--phases slow,flood,handshakes] [--cpu-prof DIR]
+ *        [--flood-sessions 10]
  *        [--allow-load]   (run even when the machine is busy; the round trips are then not comparable)
  *
  * One service (production settings, the realtime limits at their defaults, see
@@ -15,7 +16,9 @@
  *               into a channel with --slow members (/ws, binary) that stopped
  *               reading right after joining, and one member that reads;
  *   flood       one socket sends `iceCandidate` as fast as it can, reconnecting
- *               whenever it is cut off;
+ *               whenever it is cut off, with the next of --flood-sessions
+ *               sessions of its account (a session cut off for flooding waits
+ *               out SOCKET_OFFENDER_COOLDOWN_MS before it may connect again);
  *   handshakes  100 concurrent loops opening engine.io handshakes (no auth).
  * Printed per phase: the good client's p50/p99 round trip (and the ratio to
  * the quiet run), the service's peak RSS growth over its RSS before the phase
@@ -42,7 +45,7 @@ import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { postJson, sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
-import { newAccount, serviceEntry, startService } from './lib/service.mjs';
+import { logIn, newAccount, registerAccount, serviceEntry, startService } from './lib/service.mjs';
 
 /** Round trips the good client measures per second (within the default messaging budget of 10/s). */
 const PING_HZ = 8;
@@ -61,18 +64,19 @@ async function bench() {
   const SECONDS = intOption('seconds', 10, 2, 120);
   const FRAME_BYTES = intOption('frame-bytes', 16000, 64, 16384);
   const PHASES = new Set(String(textOption('phases', 'slow,flood,handshakes')).split(','));
+  const FLOOD_SESSIONS = intOption('flood-sessions', 10, 1, 100);
   const CPU_PROF = textOption('cpu-prof', undefined);
   await requireIdleMachine(args);
 
   const run = boundedRun(intOption('deadline', 600, 30, 3600));
   try {
-    await main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, textOption });
+    await main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, FLOOD_SESSIONS, textOption });
   } finally {
     await run.close();
   }
 }
 
-async function main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, textOption }) {
+async function main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, FLOOD_SESSIONS, textOption }) {
   const service = await startService(run, {
     entry: serviceEntry(textOption),
     tempPrefix: 'abuse-bench-',
@@ -91,9 +95,12 @@ async function main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, textOpt
   const { url, port, pid } = service;
   console.log(`service pid ${pid} on ${url}; ${SLOW} slow members, ${SECONDS}s per phase, ${FRAME_BYTES}-byte frames`);
 
-  const accounts = await inBatches(SLOW + 4, 4, (i) => newAccount(url, 'abuse', i));
-  const [speakerAccount, listenerAccount, goodAccount, flooderAccount] = accounts;
-  const slowAccounts = accounts.slice(4);
+  const accounts = await inBatches(SLOW + 3, 4, (i) => newAccount(url, 'abuse', i));
+  const [speakerAccount, listenerAccount, goodAccount] = accounts;
+  const flooder = await registerAccount(url, 'abuse_flooder', 0);
+  const flooderTokens = [];
+  for (let i = 0; i < FLOOD_SESSIONS; i++) flooderTokens.push(await logIn(url, flooder.username, flooder.password));
+  const slowAccounts = accounts.slice(3);
   const channel = await postJson(`${url}/api/channels`, { name: 'busy', max_users: 1000 }, { authorization: `Bearer ${speakerAccount.token}` });
   if (channel.status !== 201) throw new Error(`channel: ${channel.status} ${JSON.stringify(channel.body)}`);
   const channelId = channel.body.data.id;
@@ -149,10 +156,11 @@ async function main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, textOpt
         const until = performance.now() + SECONDS * 1000;
         let sent = 0;
         let connections = 0;
+        let attempts = 0;
         while (performance.now() < until) {
           let socket;
           try {
-            socket = await socketIo(url, flooderAccount.token);
+            socket = await socketIo(url, flooderTokens[attempts++ % flooderTokens.length]);
           } catch {
             await sleep(100);
             continue;

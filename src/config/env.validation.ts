@@ -299,6 +299,13 @@ export class EnvDto {
   @Min(1)
   SOCKET_MAX_REFUSALS = 100;
 
+  /** How long a session disconnected as a persistent offender may not open a new realtime connection; 0 never refuses. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  SOCKET_OFFENDER_COOLDOWN_MS = 10_000;
+
   /** New Socket.IO and /ws handshakes per client IP: a sustained rate per second and a burst. */
   @Transform(toInt)
   @IsInt()

@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
-import { loginAs } from '../utils/auth';
+import { logIn, loginAs } from '../utils/auth';
 import { createTestApp, TestApp } from '../utils/create-test-app';
 import { eventually } from '../utils/eventually';
 import { metricValue } from '../utils/metrics';
-import { ClientSocket, closeAll, connectAs, disconnected, emitWithAck, pauseReading } from '../utils/sockets';
+import { ClientSocket, closeAll, connectAs, connectError, disconnected, emitWithAck, pauseReading } from '../utils/sockets';
 import { binaryAudioFrame, connectWs, createChannel, WsTestClient } from '../utils/voice';
 
 /** 16 KB audio frames (the default max_packet_bytes is 16384). */
@@ -147,6 +147,44 @@ describe('realtime limits', () => {
     // Default messaging budget: 30 at once (the rest of the 200 were refused, or never read once the socket closed).
     expect(errors.filter((error) => error !== 'RATE_LIMITED').length).toBeLessThanOrEqual(31);
     expect(await metricValue(t, 'realtime_socket_disconnects_total', { namespace: '/ws', reason: 'rate_limit' })).toBeGreaterThanOrEqual(1);
+    // Its session waits out the cooldown (10 s by default) before it may connect again, on /ws as on Socket.IO.
+    await expect(connectWs(t, alice.accessToken)).rejects.toMatchObject({ status: 429, body: { error_code: 'RATE_LIMITED' } });
+    await expect(connectError(t.url, alice.accessToken)).resolves.toMatchObject({ data: { code: 'RATE_LIMITED' } });
+  });
+
+  it('refuses new connections of a session disconnected for flooding until its cooldown ends; its other sessions connect', async () => {
+    const cooling = await createTestApp({ SOCKET_OFFENDER_COOLDOWN_MS: '2000' });
+    const opened: ClientSocket[] = [];
+    try {
+      const alice = await loginAs(cooling);
+      const flooder = await connectAs(cooling.url, alice.accessToken);
+      opened.push(flooder);
+      const gone = disconnected(flooder, 5000);
+      for (let i = 0; i < 200 && flooder.connected; i++) flooder.emit('iceCandidate', { targetUserId: UNKNOWN_USER, candidate: {} });
+      expect(await gone).toBe('io server disconnect');
+
+      const refused = await connectError(cooling.url, alice.accessToken);
+      expect(refused.message).toBe('Too many requests');
+      expect(refused.data).toEqual({ code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) });
+      expect(refused.data!.retryAfterMs).toBeGreaterThan(0);
+      expect(refused.data!.retryAfterMs).toBeLessThanOrEqual(2000);
+      // The same session on /ws, with its session token this time.
+      await expect(connectWs(cooling, alice.sessionToken)).rejects.toMatchObject({
+        status: 429,
+        headers: { 'retry-after': expect.stringMatching(/^[12]$/) },
+        body: { error_code: 'RATE_LIMITED', path: '/ws' },
+      });
+      expect(await metricValue(cooling, 'realtime_socket_handshakes_refused_total', { endpoint: '/ws' })).toBe(1);
+
+      // The user's other devices are other sessions: not affected.
+      const otherDevice = await logIn(cooling, alice.user.username, alice.password);
+      opened.push(await connectAs(cooling.url, otherDevice.accessToken));
+
+      await eventually(async () => opened.push(await connectAs(cooling.url, alice.accessToken)), 5000);
+    } finally {
+      closeAll(...opened);
+      await cooling.close();
+    }
   });
 
   it('limits new handshakes per client IP on Socket.IO and /ws, one budget for both', async () => {

@@ -74,7 +74,8 @@ export async function loginAs(t: HttpTarget, overrides: UserOverrides & { role?:
   return logIn(t, user.username, password);
 }
 
-async function logIn(t: HttpTarget, username: string, password: string): Promise<LoggedIn> {
+/** A new session of an existing account. */
+export async function logIn(t: HttpTarget, username: string, password: string): Promise<LoggedIn> {
   const res = await t.http().post('/auth/login').send({ username, password });
   if (res.status !== 200) throw new Error(`loginAs: ${res.status} ${JSON.stringify(res.body)}`);
   return {

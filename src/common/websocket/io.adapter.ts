@@ -5,9 +5,10 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { isObservable } from 'rxjs';
-import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import type { ExtendedError, Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { originAllowed } from '../../config/cors';
 import { AppError } from '../errors/app-error';
+import { ERROR_CATALOGUE } from '../errors/error-codes';
 import { trustProxyOf } from '../net/client-ip';
 import { RedisConnections } from '../redis/redis-connections';
 import { backlogOf } from './engine-backlog';
@@ -86,8 +87,10 @@ export class AppIoAdapter extends IoAdapter {
     if (redis.enabled) server.adapter(redisAdapter(redis));
 
     const { use } = this.app.get(SocketAuthMiddleware);
+    const coolingDown = refuseCoolingDownOffenders(limits, metrics);
     const prepare = (namespace: Namespace) => {
       namespace.use(use);
+      namespace.use(coolingDown);
       const { name } = namespace;
       // One listener shared by every socket of the namespace (a socket says `disconnect` once): no closure per socket.
       const closed = () => metrics.socketClosed(name);
@@ -130,6 +133,7 @@ export class AppIoAdapter extends IoAdapter {
       metrics.eventRefused(name, eventClass);
       if (admission === 'disconnect') {
         metrics.socketDropped(name, 'rate_limit');
+        limits.offenders.punish((socket.data as SocketData).principal.sessionId, performance.now());
         // The client hears why (no automatic reconnect); what it still sends is ignored, and a client that does
         // not complete the close is cut off shortly after rather than after the websocket's 30 s close timeout.
         const backlog = backlogOf(socket);
@@ -257,4 +261,19 @@ function resilientSubscriber(connection: Redis): Redis {
     punsubscribe: (...names: unknown[]) => punsubscribe(...flat(names)).catch(() => 0),
   });
   return connection;
+}
+
+/**
+ * After authentication: a session just disconnected as a persistent offender is refused
+ * (`connect_error` with `data.code` RATE_LIMITED and `data.retryAfterMs`) until its cooldown ends.
+ */
+function refuseCoolingDownOffenders(limits: SocketLimits, metrics: SocketMetrics): (socket: Socket, next: (error?: ExtendedError) => void) => void {
+  return (socket, next) => {
+    const retryAfterMs = limits.offenders.retryAfterMs((socket.data as SocketData).principal.sessionId, performance.now());
+    if (retryAfterMs === 0) return next();
+    metrics.handshakeRefused('socket.io');
+    const error: ExtendedError = new Error(ERROR_CATALOGUE.RATE_LIMITED.message);
+    error.data = { code: 'RATE_LIMITED', retryAfterMs };
+    next(error);
+  };
 }

@@ -195,6 +195,12 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.authenticator.authenticate(credential).then(
       (principal) => {
         if (socket.destroyed) return;
+        const cooldownMs = this.limits.offenders.retryAfterMs(principal.sessionId, performance.now());
+        if (cooldownMs > 0) {
+          this.metrics.handshakeRefused(PATH);
+          refuseUpgrade(request, socket, { code: 'RATE_LIMITED', path: PATH, headers: { 'Retry-After': String(Math.ceil(cooldownMs / 1000)) } });
+          return;
+        }
         const acceptsBinary = url.searchParams.get('binary') === '1';
         this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal, acceptsBinary));
       },
@@ -266,6 +272,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.metrics.eventRefused(PATH, eventClass);
     if (admission === 'disconnect') {
       this.metrics.socketDropped(PATH, 'rate_limit');
+      this.limits.offenders.punish(client.principal.sessionId, performance.now());
       client.stopReading();
       client.close(CLOSE_POLICY, 'Too many events');
       setTimeout(() => client.terminate(), OFFENDER_CLOSE_MS).unref();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Env } from '../../config/env.validation';
+import { OffenderCooldown } from './offender-cooldown';
 import { KeyedRateLimiter, TokenBucket } from './rate-limit';
 
 /** Inbound events are limited per connection by class; an event no feature assigned is `messaging`. */
@@ -31,6 +32,8 @@ export class SocketLimits {
   readonly maxRefusals: number;
   /** New handshakes per client IP (Socket.IO and /ws share one budget). */
   readonly handshakes: KeyedRateLimiter;
+  /** Sessions disconnected as persistent offenders, whose new connections wait (Socket.IO and /ws alike). */
+  readonly offenders: OffenderCooldown;
   private readonly classes = new Map<string, EventClass>();
   private readonly rates: Record<EventClass, Rate>;
   private readonly audioRateFactor: number;
@@ -50,6 +53,7 @@ export class SocketLimits {
       audio: { perSecond: 50 * this.audioRateFactor, burst: 50 * this.audioRateFactor },
     };
     this.handshakes = new KeyedRateLimiter(config.get('HANDSHAKE_RATE_PER_IP', { infer: true }), config.get('HANDSHAKE_BURST_PER_IP', { infer: true }));
+    this.offenders = new OffenderCooldown(config.get('SOCKET_OFFENDER_COOLDOWN_MS', { infer: true }));
   }
 
   /** Declares the class of a feature's events (by name, on every namespace and on /ws). */
