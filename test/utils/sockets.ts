@@ -59,7 +59,7 @@ export async function connectError(url: string, token: string | null, namespace 
     const socket = await connectAs(url, token, namespace, options);
     socket.close();
   } catch (error) {
-    return error as Error & { data?: { code?: string } };
+    return error as Error & { data?: { code?: string; retryAfterMs?: number } };
   }
   throw new Error('the connection was accepted');
 }

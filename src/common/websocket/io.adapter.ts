@@ -15,7 +15,7 @@ import { backlogOf } from './engine-backlog';
 import { limitEngineHandshakes } from './engine-handshake-limit';
 import { batchWrites } from './engine-write-batching';
 import { RealtimePublisher } from './realtime.publisher';
-import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { SocketAuthMiddleware, SocketMiddleware } from './socket-auth.middleware';
 import { CongestionClock, ConnectionLimiter, EventClass, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
 import { SocketIoTransport } from './socket-io.transport';
@@ -267,7 +267,7 @@ function resilientSubscriber(connection: Redis): Redis {
  * After authentication: a session just disconnected as a persistent offender is refused
  * (`connect_error` with `data.code` RATE_LIMITED and `data.retryAfterMs`) until its cooldown ends.
  */
-function refuseCoolingDownOffenders(limits: SocketLimits, metrics: SocketMetrics): (socket: Socket, next: (error?: ExtendedError) => void) => void {
+function refuseCoolingDownOffenders(limits: SocketLimits, metrics: SocketMetrics): SocketMiddleware {
   return (socket, next) => {
     const retryAfterMs = limits.offenders.retryAfterMs((socket.data as SocketData).principal.sessionId, performance.now());
     if (retryAfterMs === 0) return next();
