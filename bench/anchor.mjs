@@ -4,7 +4,7 @@
  * same load.
  *
  *   npm run build && node bench/anchor.mjs [--users 1000] [--seconds 10] [--hold 30]
- *        [--rate 500] [--broadcast-rate 10] [--entry dist/main.js]
+ *        [--rate 500] [--broadcast-rate 10] [--warmup 2] [--entry dist/main.js]
  *        [--centrifugo <binary>] [--deadline 1200]
  *        [--allow-load]   (run even when the machine is busy; the figures are then marked as not comparable)
  *
@@ -33,6 +33,9 @@
  *   - broadcast at --broadcast-rate/s for --seconds (service:
  *     POST /api/users/broadcast; Centrifugo: publish to the common channel):
  *     CPU per 1,000 deliveries, deliveries/s, p50/p99.
+ * Each publish phase first runs for --warmup seconds unmeasured, so the figures
+ * are the steady state on both servers and not the service's JIT warming up (a
+ * rate held from the first request builds a backlog while the code is still cold).
  * CPU is utime + stime from /proc over the window (until the last delivery or
  * a 5 s drain), so it holds on a busy machine better than wall-clock figures.
  * Everything stops by itself at --deadline seconds.
@@ -85,6 +88,7 @@ async function main(pinned) {
   const HOLD = intOption('hold', 30, 1, 600);
   const RATE = intOption('rate', 500, 1, 100_000);
   const BROADCAST_RATE = intOption('broadcast-rate', 10, 1, 10_000);
+  const WARMUP = intOption('warmup', 2, 0, 60);
   const DEADLINE_S = intOption('deadline', 1200, 30, 7200);
   const entry = serviceEntry(textOption);
   const binary = locateCentrifugo(textOption('centrifugo', ''), DEADLINE_S * 1000);
@@ -93,10 +97,10 @@ async function main(pinned) {
   const run = boundedRun(DEADLINE_S);
   const serverRun = pinned ? pinnedRun(run, SERVER_CORE) : run;
   console.log(
-    `anchor bench: ${U} users, one connection each; hold ${HOLD} s; publish to one at ${RATE}/s and broadcast at ${BROADCAST_RATE}/s for ${T} s each\n` +
+    `anchor bench: ${U} users, one connection each; hold ${HOLD} s; publish to one at ${RATE}/s and broadcast at ${BROADCAST_RATE}/s for ${T} s each, after ${WARMUP} s of warm-up\n` +
       (pinned ? `servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}\n` : 'NOT pinned (needs taskset and two cores): figures share cores\n'),
   );
-  const phases = { U, T, HOLD, RATE, BROADCAST_RATE };
+  const phases = { U, T, HOLD, RATE, BROADCAST_RATE, WARMUP };
   const results = {};
   try {
     const serviceKey = randomBytes(24).toString('hex');
@@ -134,7 +138,7 @@ async function main(pinned) {
  * The phases of one server. `connect(i)` resolves to { onDelivery(listener(sentAt)), close() };
  * `sendToOne(i, sentAt)` and `broadcast(sentAt)` resolve once the server accepted the request.
  */
-async function measure({ U, T, HOLD, RATE, BROADCAST_RATE }, { name, pids, connect, sendToOne, broadcast }) {
+async function measure({ U, T, HOLD, RATE, BROADCAST_RATE, WARMUP }, { name, pids, connect, sendToOne, broadcast }) {
   await sleep(1000);
   const rssBefore = rssBytes(pids());
   process.stdout.write(`${name}: connecting ${U}… `);
@@ -168,6 +172,10 @@ async function measure({ U, T, HOLD, RATE, BROADCAST_RATE }, { name, pids, conne
     });
   }
   const timed = async (label, rate, perRequest, request) => {
+    if (WARMUP > 0) {
+      await atRate(rate, WARMUP, request);
+      await sleep(1000);
+    }
     phase = { delivered: 0, latencies: [], last: 0 };
     process.stdout.write(`${name}: ${label} at ${rate}/s for ${T} s… `);
     const cpuBefore = cpuMicros(pids());
