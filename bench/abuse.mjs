@@ -279,10 +279,13 @@ async function pingerThread({ url, token, userId }) {
   const starts = sockets.map(
     (socket, i) =>
       new Promise((started) =>
-        setTimeout(() => {
-          timers.push(setInterval(() => ping(socket), 1000 / PING_HZ));
-          started();
-        }, (i * 1000) / PING_HZ / sockets.length),
+        setTimeout(
+          () => {
+            timers.push(setInterval(() => ping(socket), 1000 / PING_HZ));
+            started();
+          },
+          (i * 1000) / PING_HZ / sockets.length,
+        ),
       ),
   );
   await Promise.all(starts);

@@ -245,7 +245,10 @@ async function main() {
         ['GET /health', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, getHealth)],
         ['GET /auth/user', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, getUser)],
         ['POST /auth/refresh', await cpuPerCall(service.pid, CPU_REQUESTS, CONCURRENCY, await refreshChains(url, username, CONCURRENCY))],
-        [`POST /auth/login (${LOGIN_CPU_REQUESTS} requests)`, await cpuPerCall(service.pid, LOGIN_CPU_REQUESTS, LOGIN_CONCURRENCY, () => login(url, username).then(() => true))],
+        [
+          `POST /auth/login (${LOGIN_CPU_REQUESTS} requests)`,
+          await cpuPerCall(service.pid, LOGIN_CPU_REQUESTS, LOGIN_CONCURRENCY, () => login(url, username).then(() => true)),
+        ],
         [`raw bcrypt.compare (${LOGIN_CPU_REQUESTS}, this process)`, await ownCpuPerCall(LOGIN_CPU_REQUESTS, 4, () => bcrypt.compare(PASSWORD, hash))],
       ];
       console.log(`CPU µs per request (${CPU_REQUESTS} requests each)  service   database`);
