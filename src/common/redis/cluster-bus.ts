@@ -4,13 +4,18 @@ import type { Redis } from 'ioredis';
 import { RedisConnections } from './redis-connections';
 
 const CHANNEL_PREFIX = 'bus:';
+/** The longest a publish keeps its caller waiting for Redis. */
+const DELIVERY_WAIT_MS = 1_000;
 
 type Handler = (message: unknown) => void;
 
 /**
- * Fire-and-forget messages between the instances sharing Redis (pub/sub), as
- * JSON on `bus:<topic>`. A handler hears the other instances only: the sender
- * has already acted locally. While Redis is away a publish is dropped (the
+ * Messages between the instances sharing Redis (pub/sub), as JSON on
+ * `bus:<topic>`. A handler hears the other instances only: the sender has
+ * already acted locally. A publish settles once Redis has passed the message
+ * on to every subscribed instance: a caller that awaits it before answering
+ * its client lets that client's next request, on any instance, find the
+ * message there first. While Redis is away a publish is dropped (the
  * state it would have changed heals by its own means); subscriptions are made
  * again by ioredis when the connection returns. Without Redis nothing is sent.
  */
@@ -30,17 +35,31 @@ export class ClusterBus {
     return this.redis.enabled;
   }
 
-  publish(topic: string, message: unknown): void {
-    if (!this.enabled) return;
+  /**
+   * Never rejects. Resolves once Redis has passed the message on, at once when it cannot
+   * (Redis away), or after DELIVERY_WAIT_MS (before Redis was first reached, or with Redis
+   * hung), so that no caller's answer waits long on the bus.
+   */
+  publish(topic: string, message: unknown): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
     this.publisher ??= this.redis.dedicated('bus-publish', { offlineQueue: false });
-    this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify({ origin: this.origin, message })).then(
-      () => (this.failing = false),
+    const sent = this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify({ origin: this.origin, message })).then(
+      () => {
+        this.failing = false;
+      },
       (error: Error) => {
         // Once per outage, not once per message.
         if (!this.failing) this.logger.warn(`cluster messages are not sent while Redis is away: ${error.message}`);
         this.failing = true;
       },
     );
+    return new Promise((resolve) => {
+      const deadline = setTimeout(resolve, DELIVERY_WAIT_MS).unref();
+      void sent.then(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+    });
   }
 
   subscribe(topic: string, handler: Handler): void {

@@ -162,7 +162,7 @@ describe('AuthenticationService', () => {
 
     it('refuses a revoked session at once, without asking the database', async () => {
       await service.authenticate({ accessToken: accessToken() });
-      revocations.revoke(SID);
+      void revocations.revoke(SID);
       const strict = build({});
       await expect(strict.authenticate({ accessToken: accessToken() })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     });
@@ -191,7 +191,7 @@ describe('AuthenticationService', () => {
 
     it('lets a revocation that lands while the session is being read win over the read', async () => {
       findById.mockImplementationOnce(() => {
-        revocations.revoke(SID);
+        void revocations.revoke(SID);
         return Promise.resolve(session());
       });
       await expect(service.authenticate({ accessToken: accessToken() })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
@@ -202,7 +202,7 @@ describe('AuthenticationService', () => {
 
     it('lets a revocation that lands while the user is being read win as well', async () => {
       find.mockImplementationOnce(() => {
-        revocations.revoke(SID);
+        void revocations.revoke(SID);
         return Promise.resolve(ALICE);
       });
       await expect(service.authenticate({ accessToken: accessToken() })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
@@ -243,7 +243,7 @@ describe('AuthenticationService', () => {
 
     it('refuses a revoked session even when it is still cached', async () => {
       const principal = await service.authenticate({ sessionToken: SESSION_TOKEN });
-      revocations.revoke(SID);
+      void revocations.revoke(SID);
       // An entry that got into the cache anyway: the revocation mark is checked on a hit too.
       cache.set({ principal, tokenHash: TOKEN_HASH, expiresAt: SESSION_EXPIRES.getTime(), cachedUntil: T0 + SESSION_CACHE_TTL_MS });
       const strict = build({});
@@ -252,7 +252,7 @@ describe('AuthenticationService', () => {
 
     it('refuses a session revoked while its token lookup is in flight', async () => {
       findByTokenHash.mockImplementationOnce(() => {
-        revocations.revoke(SID);
+        void revocations.revoke(SID);
         return Promise.resolve(session());
       });
       await expect(service.authenticate({ sessionToken: SESSION_TOKEN })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });

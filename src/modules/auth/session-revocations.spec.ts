@@ -42,7 +42,7 @@ describe('SessionCache and SessionRevocations', () => {
 
   it('revoking a session evicts it and marks it, so a load racing the revocation cannot resurrect it', () => {
     cache.set(entry('s1', 'u1', now));
-    revocations.revoke('s1', now);
+    void revocations.revoke('s1', now);
     expect(cache.getById('s1', now)).toBeUndefined();
     expect(cache.getByTokenHash('hash-s1', now)).toBeUndefined();
     expect(revocations.isRevoked('s1')).toBe(true);
@@ -50,7 +50,7 @@ describe('SessionCache and SessionRevocations', () => {
   });
 
   it('forgets revocation marks only after twice the cache period', () => {
-    revocations.revoke('s1', now);
+    void revocations.revoke('s1', now);
     revocations.prune(now + 2 * SESSION_CACHE_TTL_MS - 1);
     expect(revocations.isRevoked('s1')).toBe(true);
     revocations.prune(now + 2 * SESSION_CACHE_TTL_MS);
@@ -61,7 +61,7 @@ describe('SessionCache and SessionRevocations', () => {
     cache.set(entry('a1', 'alice', now));
     cache.set(entry('a2', 'alice', now));
     cache.set(entry('b1', 'bob', now));
-    revocations.revokeUser('alice');
+    void revocations.revokeUser('alice');
     expect(cache.getById('a1', now)).toBeUndefined();
     expect(cache.getById('a2', now)).toBeUndefined();
     expect(cache.getById('b1', now)).toBeDefined();
@@ -69,8 +69,8 @@ describe('SessionCache and SessionRevocations', () => {
   });
 
   it('tells the other instances, and applies what they tell it', () => {
-    revocations.revoke('s1', now);
-    revocations.revokeUser('alice', now);
+    void revocations.revoke('s1', now);
+    void revocations.revokeUser('alice', now);
     expect(publish.mock.calls).toEqual([
       ['sessions', { kind: 'session', sessionId: 's1' }],
       ['sessions', { kind: 'user', userId: 'alice' }],
@@ -90,7 +90,7 @@ describe('SessionCache and SessionRevocations', () => {
   });
 
   it('remembers a user-wide eviction, so a load begun before it is not trusted', () => {
-    revocations.revokeUser('alice', now);
+    void revocations.revokeUser('alice', now);
     expect(revocations.userChangedSince('alice', now - 5)).toBe(true);
     expect(revocations.userChangedSince('alice', now)).toBe(true);
     expect(revocations.userChangedSince('alice', now + 1)).toBe(false);

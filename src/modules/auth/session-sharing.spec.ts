@@ -90,7 +90,7 @@ describe('SessionSharing', () => {
     fromBus({ kind: 'user', userId: 'u1' });
     fromBus(loaded());
     expect(cache.getById('s1', NOW)).toBeUndefined();
-    revocations.revokeUser('u2');
+    void revocations.revokeUser('u2');
     fromBus(loaded({ sessionId: 's2', userId: 'u2', tokenHash: 'hash-s2' }));
     expect(cache.getById('s2', NOW)).toBeUndefined();
 

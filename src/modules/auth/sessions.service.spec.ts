@@ -329,7 +329,7 @@ describe('SessionsService', () => {
       const deleteExpired = jest.fn().mockResolvedValue(0);
       const deleteRevokedBefore = jest.fn().mockResolvedValue(0);
       const service = build({ deleteExpired, deleteRevokedBefore });
-      revocations.revoke('old');
+      void revocations.revoke('old');
       service.onModuleInit();
 
       await jest.advanceTimersByTimeAsync(10 * 60_000 - 1);

@@ -129,16 +129,17 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Revokes one session; true when this call revoked it (the event fires once). */
   async revoke(sessionId: string, reason: RevocationReason): Promise<boolean> {
-    // Effective on this instance before the database even answers.
-    this.revocations.revoke(sessionId);
+    // Effective on this instance before the database even answers, and on the others before this resolves.
+    const elsewhere = this.revocations.revoke(sessionId);
     const revoked = await this.sessions.revoke(sessionId, reason, new Date());
+    await elsewhere;
     if (!revoked) return false;
     this.events.emit(AUTH_EVENTS.sessionRevoked, { sessionId, userId: revoked.user_id } satisfies SessionRevokedEvent);
     return true;
   }
 
   async revokeAllOfUser(userId: string, reason: RevocationReason): Promise<number> {
-    this.revocations.revokeUser(userId);
+    await this.revocations.revokeUser(userId);
     let count = 0;
     for (const sessionId of await this.sessions.unrevokedIdsOfUser(userId)) {
       if (await this.revoke(sessionId, reason)) count += 1;
@@ -170,8 +171,8 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   /** Inactive users cannot stay signed in: every session of theirs is revoked. */
   /** The role is read when a session loads: dropping the cached sessions (on every instance) applies it on the next request. */
   @OnEvent(USER_EVENTS.roleChanged)
-  onRoleChanged({ id }: UserRoleChangedEvent): void {
-    this.revocations.revokeUser(id);
+  onRoleChanged({ id }: UserRoleChangedEvent): Promise<void> {
+    return this.revocations.revokeUser(id);
   }
 
   @OnEvent(USER_EVENTS.deactivated)

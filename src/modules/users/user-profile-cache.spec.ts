@@ -64,7 +64,7 @@ describe('UserProfileCache', () => {
   it('does not keep a read that was under way when the account was invalidated, and reads again for later callers', async () => {
     const before = deferred<PublicUser | null>();
     const early = cache.load('u1', () => before.promise);
-    cache.invalidate('u1');
+    void cache.invalidate('u1');
     const late = cache.load('u1', () => Promise.resolve(user('u1', 'New name')));
     before.resolve(user('u1', 'Old name'));
     expect((await early)?.display_name).toBe('Old name');
@@ -83,7 +83,7 @@ describe('UserProfileCache', () => {
 
   it('invalidate drops the entry here and tells the other instances', async () => {
     await cache.load('u1', () => Promise.resolve(user('u1')));
-    cache.invalidate('u1');
+    void cache.invalidate('u1');
     expect(cache.get('u1')).toBeUndefined();
     expect(publish).toHaveBeenCalledWith('users', { id: 'u1' });
   });

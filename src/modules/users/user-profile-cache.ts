@@ -76,10 +76,10 @@ export class UserProfileCache implements OnModuleInit {
     return load;
   }
 
-  /** After a write of the account: the next read on any instance goes to the database. */
-  invalidate(id: string): void {
+  /** After a write of the account: the next read on any instance goes to the database (once this resolves, for the others). */
+  invalidate(id: string): Promise<void> {
     this.forget(id);
-    this.bus.publish(BUS_TOPIC, { id });
+    return this.bus.publish(BUS_TOPIC, { id });
   }
 
   get size(): number {

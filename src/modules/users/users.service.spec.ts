@@ -82,7 +82,7 @@ describe('UsersService', () => {
 
   beforeEach(() => {
     emit = jest.fn().mockReturnValue(true);
-    publish = jest.fn();
+    publish = jest.fn().mockResolvedValue(undefined);
     profiles = new UserProfileCache(strictMock<ClusterBus>({ publish }, 'bus'), strictMock<RedisConnections>({ enabled: false }, 'redis'));
   });
 
@@ -110,6 +110,20 @@ describe('UsersService', () => {
       expect(publish).toHaveBeenCalledWith('users', { id: 'u1' });
       await service.find('u1');
       expect(findById).toHaveBeenCalledTimes(2);
+    });
+
+    it('answers a write only once the other instances were told, so the client’s next request anywhere reads the change', async () => {
+      let delivered!: () => void;
+      publish.mockReturnValue(new Promise<void>((resolve) => (delivered = resolve)));
+      const service = build({ updateAccount: jest.fn().mockResolvedValue(record()) });
+      let answered = false;
+      const write = service.updateAccount('u1', { email: 'a@example.com' }).then(() => (answered = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(publish).toHaveBeenCalledWith('users', { id: 'u1' });
+      expect(answered).toBe(false);
+      delivered();
+      await write;
+      expect(answered).toBe(true);
     });
 
     it('drops the cached profile also when the write fails (it may have landed)', async () => {
