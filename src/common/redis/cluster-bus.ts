@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { RedisConnections } from './redis-connections';
 
 const CHANNEL_PREFIX = 'bus:';
-/** The longest a publish keeps its caller waiting for Redis. */
+/** The longest `deliver` keeps its caller waiting for Redis. */
 const DELIVERY_WAIT_MS = 1_000;
 
 type Handler = (message: unknown) => void;
@@ -12,10 +12,8 @@ type Handler = (message: unknown) => void;
 /**
  * Messages between the instances sharing Redis (pub/sub), as JSON on
  * `bus:<topic>`. A handler hears the other instances only: the sender has
- * already acted locally. A publish settles once Redis has passed the message
- * on to every subscribed instance: a caller that awaits it before answering
- * its client lets that client's next request, on any instance, find the
- * message there first. While Redis is away a publish is dropped (the
+ * already acted locally. `publish` is fire-and-forget; `deliver` can be
+ * awaited until Redis has passed the message on. While Redis is away a publish is dropped (the
  * state it would have changed heals by its own means); subscriptions are made
  * again by ioredis when the connection returns. Without Redis nothing is sent.
  */
@@ -35,15 +33,33 @@ export class ClusterBus {
     return this.redis.enabled;
   }
 
+  /** Fire and forget: for messages sent on hot paths, whose senders do not wait. */
+  publish(topic: string, message: unknown): void {
+    if (this.enabled) void this.send(topic, message);
+  }
+
   /**
-   * Never rejects. Resolves once Redis has passed the message on, at once when it cannot
-   * (Redis away), or after DELIVERY_WAIT_MS (before Redis was first reached, or with Redis
-   * hung), so that no caller's answer waits long on the bus.
+   * Settles once Redis has passed the message on to every subscribed instance, at once when it
+   * cannot (Redis away), or after DELIVERY_WAIT_MS (before Redis was first reached, or with Redis
+   * hung); never rejects. A caller that awaits it before answering its client lets that client's
+   * next request, on any instance, find the message there first.
    */
-  publish(topic: string, message: unknown): Promise<void> {
+  deliver(topic: string, message: unknown): Promise<void> {
     if (!this.enabled) return Promise.resolve();
+    const sent = this.send(topic, message);
+    return new Promise((resolve) => {
+      const deadline = setTimeout(resolve, DELIVERY_WAIT_MS).unref();
+      void sent.then(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+    });
+  }
+
+  /** Resolves once Redis answered the publish, or failed it (the failure is logged once per outage). */
+  private send(topic: string, message: unknown): Promise<void> {
     this.publisher ??= this.redis.dedicated('bus-publish', { offlineQueue: false });
-    const sent = this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify({ origin: this.origin, message })).then(
+    return this.publisher.publish(CHANNEL_PREFIX + topic, JSON.stringify({ origin: this.origin, message })).then(
       () => {
         this.failing = false;
       },
@@ -53,13 +69,6 @@ export class ClusterBus {
         this.failing = true;
       },
     );
-    return new Promise((resolve) => {
-      const deadline = setTimeout(resolve, DELIVERY_WAIT_MS).unref();
-      void sent.then(() => {
-        clearTimeout(deadline);
-        resolve();
-      });
-    });
   }
 
   subscribe(topic: string, handler: Handler): void {

@@ -90,7 +90,7 @@ export class RealtimePublisher implements OnModuleInit {
 
   private dispatch(operation: Operation): void {
     this.apply(operation, true);
-    if (this.transports.some((entry) => !entry.clusterWide)) void this.bus.publish(BUS_TOPIC, operation);
+    if (this.transports.some((entry) => !entry.clusterWide)) this.bus.publish(BUS_TOPIC, operation);
   }
 
   /** Runs the operation on this instance's transports: all of them when it started here, the local-only ones when it came from another instance. */

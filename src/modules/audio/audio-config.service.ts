@@ -53,7 +53,7 @@ export class AudioConfigService implements OnModuleInit {
 
   private publish(config: AudioConfig): AudioConfig {
     this.changed(config);
-    void this.bus.publish(CONFIG_CHANGED_TOPIC, {});
+    this.bus.publish(CONFIG_CHANGED_TOPIC, {});
     return config;
   }
 

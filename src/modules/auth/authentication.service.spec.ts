@@ -77,7 +77,7 @@ describe('AuthenticationService', () => {
       strictMock<UsersService>({ find }, 'users'),
       cache,
       revocations,
-      new SessionSharing(cache, revocations, strictMock<ClusterBus>({ enabled: busEnabled, publish }, 'cluster bus')),
+      new SessionSharing(cache, revocations, strictMock<ClusterBus>({ enabled: busEnabled, publish, deliver: publish }, 'cluster bus')),
     );
   }
 
@@ -89,8 +89,8 @@ describe('AuthenticationService', () => {
     find = jest.fn().mockResolvedValue(ALICE);
     cache = new SessionCache();
     busEnabled = false;
-    publish = jest.fn();
-    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish }, 'cluster bus'));
+    publish = jest.fn().mockResolvedValue(undefined);
+    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ deliver: publish }, 'cluster bus'));
     service = build({ findById, findByTokenHash });
   });
 

@@ -18,9 +18,9 @@ describe('SessionCache and SessionRevocations', () => {
 
   beforeEach(() => {
     cache = new SessionCache();
-    publish = jest.fn();
+    publish = jest.fn().mockResolvedValue(undefined);
     subscribe = jest.fn();
-    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish, subscribe }, 'cluster bus'));
+    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ deliver: publish, subscribe }, 'cluster bus'));
     revocations.onModuleInit();
   });
 

@@ -42,13 +42,13 @@ export class SessionRevocations implements OnModuleInit {
   /** Effective here at once, and on the other instances once this resolves. */
   revoke(sessionId: string, now = Date.now()): Promise<void> {
     this.revokeHere(sessionId, now);
-    return this.bus.publish(SESSIONS_BUS_TOPIC, { kind: 'session', sessionId } satisfies RevocationMessage);
+    return this.bus.deliver(SESSIONS_BUS_TOPIC, { kind: 'session', sessionId } satisfies RevocationMessage);
   }
 
   /** The user's sessions are reloaded from the database on their next request (which then sees the change, or refuses them). */
   revokeUser(userId: string, now = Date.now()): Promise<void> {
     this.evictUserHere(userId, now);
-    return this.bus.publish(SESSIONS_BUS_TOPIC, { kind: 'user', userId } satisfies RevocationMessage);
+    return this.bus.deliver(SESSIONS_BUS_TOPIC, { kind: 'user', userId } satisfies RevocationMessage);
   }
 
   isRevoked(sessionId: string): boolean {

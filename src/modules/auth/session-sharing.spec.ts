@@ -26,9 +26,9 @@ describe('SessionSharing', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: NOW });
     handlers = [];
-    publish = jest.fn();
+    publish = jest.fn().mockResolvedValue(undefined);
     const bus = strictMock<ClusterBus>(
-      { enabled: true, publish, subscribe: jest.fn((topic: string, handler: (message: unknown) => void) => handlers.push([topic, handler])) },
+      { enabled: true, publish, deliver: publish, subscribe: jest.fn((topic: string, handler: (message: unknown) => void) => handlers.push([topic, handler])) },
       'cluster bus',
     );
     cache = new SessionCache();

@@ -54,7 +54,7 @@ export class SessionSharing implements OnModuleInit {
   offer(entry: CachedSession): void {
     if (!this.bus.enabled) return;
     const { sessionId, userId, username, role } = entry.principal;
-    void this.bus.publish(SESSIONS_BUS_TOPIC, {
+    this.bus.publish(SESSIONS_BUS_TOPIC, {
       kind: 'loaded',
       sessionId,
       userId,

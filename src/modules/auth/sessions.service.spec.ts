@@ -73,7 +73,7 @@ describe('SessionsService', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: T0 });
     cache = new SessionCache();
-    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ publish: jest.fn() }, 'cluster bus'));
+    revocations = new SessionRevocations(cache, strictMock<ClusterBus>({ deliver: jest.fn().mockResolvedValue(undefined) }, 'cluster bus'));
     emit = jest.fn().mockReturnValue(true);
   });
 

@@ -23,10 +23,10 @@ describe('UserProfileCache', () => {
   const redis = { enabled: false, available: false };
 
   beforeEach(() => {
-    publish = jest.fn();
+    publish = jest.fn().mockResolvedValue(undefined);
     subscribe = jest.fn();
     Object.assign(redis, { enabled: false, available: false });
-    cache = new UserProfileCache(strictMock<ClusterBus>({ publish, subscribe }, 'bus'), redis as RedisConnections);
+    cache = new UserProfileCache(strictMock<ClusterBus>({ deliver: publish, subscribe }, 'bus'), redis as RedisConnections);
     cache.onModuleInit();
   });
 

@@ -79,7 +79,7 @@ export class UserProfileCache implements OnModuleInit {
   /** After a write of the account: the next read on any instance goes to the database (once this resolves, for the others). */
   invalidate(id: string): Promise<void> {
     this.forget(id);
-    return this.bus.publish(BUS_TOPIC, { id });
+    return this.bus.deliver(BUS_TOPIC, { id });
   }
 
   get size(): number {

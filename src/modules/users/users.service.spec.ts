@@ -83,7 +83,7 @@ describe('UsersService', () => {
   beforeEach(() => {
     emit = jest.fn().mockReturnValue(true);
     publish = jest.fn().mockResolvedValue(undefined);
-    profiles = new UserProfileCache(strictMock<ClusterBus>({ publish }, 'bus'), strictMock<RedisConnections>({ enabled: false }, 'redis'));
+    profiles = new UserProfileCache(strictMock<ClusterBus>({ deliver: publish }, 'bus'), strictMock<RedisConnections>({ enabled: false }, 'redis'));
   });
 
   describe('find (the profile cache)', () => {
