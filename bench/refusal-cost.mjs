@@ -37,10 +37,14 @@ try {
     env: {
       HANDSHAKE_RATE_PER_IP: '1',
       HANDSHAKE_BURST_PER_IP: String(ROUNDS + 10),
+      // The cost of writing a refusal, not of holding it.
+      HANDSHAKE_REFUSAL_DELAY_MS: '0',
       SOCKET_SIGNALING_RATE: '20',
       SOCKET_SIGNALING_BURST: '60',
       SOCKET_MESSAGING_RATE: '10',
       SOCKET_MESSAGING_BURST: '30',
+      // Every round reconnects the same session right after it was cut off for flooding.
+      SOCKET_OFFENDER_COOLDOWN_MS: '0',
     },
   });
   const { url, pid } = service;

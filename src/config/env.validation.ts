@@ -317,6 +317,13 @@ export class EnvDto {
   @Min(1)
   HANDSHAKE_BURST_PER_IP = 100;
 
+  /** How long the answer to a handshake over its address's budget is held before it is written; 0 answers at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  HANDSHAKE_REFUSAL_DELAY_MS = 1_000;
+
   /** An unanswered call rings this long, then both sides get callEnded with reason timeout. */
   @Transform(toInt)
   @IsInt()

@@ -188,7 +188,8 @@ describe('realtime limits', () => {
   });
 
   it('limits new handshakes per client IP on Socket.IO and /ws, one budget for both', async () => {
-    const limited = await createTestApp({ HANDSHAKE_RATE_PER_IP: '1', HANDSHAKE_BURST_PER_IP: '3' });
+    // Refusals answered at once, so the budget cannot refill while one is held.
+    const limited = await createTestApp({ HANDSHAKE_RATE_PER_IP: '1', HANDSHAKE_BURST_PER_IP: '3', HANDSHAKE_REFUSAL_DELAY_MS: '0' });
     const opened: ClientSocket[] = [];
     try {
       const alice = await loginAs(limited);
@@ -225,7 +226,7 @@ describe('realtime limits', () => {
     }
   });
   it('refuses a Socket.IO handshake over the budget before engine.io: 429, Retry-After and the error body, on polling and websocket', async () => {
-    const limited = await createTestApp({ HANDSHAKE_RATE_PER_IP: '1', HANDSHAKE_BURST_PER_IP: '2' });
+    const limited = await createTestApp({ HANDSHAKE_RATE_PER_IP: '1', HANDSHAKE_BURST_PER_IP: '2', HANDSHAKE_REFUSAL_DELAY_MS: '0' });
     try {
       const alice = await loginAs(limited);
       const handshake = (headers: Record<string, string> = {}) => fetch(`${limited.url}/socket.io/?EIO=4&transport=polling`, { headers });
@@ -283,6 +284,53 @@ describe('realtime limits', () => {
       await exhaust();
       await expect(connectAs(limited.url, alice.accessToken)).rejects.toThrow();
       expect(await metricValue(limited, 'realtime_socket_handshakes_refused_total', { endpoint: 'socket.io' })).toBeGreaterThanOrEqual(3);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('holds the answer to a handshake over the budget, so a keep-alive flood gets one refusal per connection per delay', async () => {
+    const delayMs = 1500;
+    const limited = await createTestApp({ HANDSHAKE_RATE_PER_IP: '1', HANDSHAKE_BURST_PER_IP: '1', HANDSHAKE_REFUSAL_DELAY_MS: String(delayMs) });
+    try {
+      const alice = await loginAs(limited);
+      // 5 connections, each sending its next handshake as soon as the last one is answered, for 3 s.
+      const until = Date.now() + 3000;
+      const refusals: number[] = [];
+      let accepted = 0;
+      await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          while (Date.now() < until) {
+            const started = Date.now();
+            const res = await fetch(`${limited.url}/socket.io/?EIO=4&transport=polling`);
+            await res.arrayBuffer();
+            if (res.status === 200) accepted++;
+            else {
+              expect(res.status).toBe(429);
+              refusals.push(Date.now() - started);
+            }
+          }
+        }),
+      );
+      // Answered at once, the loops would have been refused thousands of times.
+      expect(refusals.length).toBeGreaterThanOrEqual(5);
+      expect(refusals.length).toBeLessThanOrEqual(5 * Math.ceil(3000 / delayMs) + 5);
+      expect(Math.min(...refusals)).toBeGreaterThanOrEqual(delayMs - 100);
+      // The budget's own refill still gets through: 1 at first, then about 1 per second.
+      expect(accepted).toBeGreaterThanOrEqual(1);
+      expect(accepted).toBeLessThanOrEqual(5);
+
+      // A /ws upgrade over the budget is held the same way (one try may land on a token that just refilled).
+      let refusedAfter: number | undefined;
+      for (let attempt = 0; attempt < 3 && refusedAfter === undefined; attempt++) {
+        const started = Date.now();
+        const outcome = await connectWs(limited, alice.accessToken).then(
+          (client) => client.close(),
+          (error: { status?: number }) => error.status,
+        );
+        if (outcome === 429) refusedAfter = Date.now() - started;
+      }
+      expect(refusedAfter).toBeGreaterThanOrEqual(delayMs - 100);
     } finally {
       await limited.close();
     }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Socket } from 'socket.io';
 import type WebSocket from 'ws';
+import { paceMessages } from './message-pacing';
 
 /** The parts of an engine.io connection the backlog reads (not all in its public typings). */
 interface EngineConnection {
@@ -31,6 +32,12 @@ class EngineBacklog {
   bytes(): number {
     const { transport } = this.conn;
     return this.queued + (transport.name === 'websocket' && transport.socket ? transport.socket.bufferedAmount : 0);
+  }
+
+  /** Hands over the client's messages one per turn of the event loop (see paceMessages); websocket transport only. */
+  paceReading(): void {
+    const { transport } = this.conn;
+    if (transport.name === 'websocket') paceMessages(transport.socket);
   }
 
   /** Reads nothing more from the client (writes still go out): what it keeps sending stays in the kernel, unparsed. */
@@ -67,7 +74,7 @@ function rawSocketOf(conn: EngineConnection): Readable | undefined {
 const backlogs = new WeakMap<object, EngineBacklog>();
 
 /** The backlog of a socket's engine.io connection, tracked from the first call on (the adapter calls it on connection). */
-export function backlogOf(socket: Pick<Socket, 'conn'>): { bytes(): number; stopReading(): void; drop(): void } {
+export function backlogOf(socket: Pick<Socket, 'conn'>): { bytes(): number; paceReading(): void; stopReading(): void; drop(): void } {
   const conn = socket.conn as unknown as EngineConnection;
   let backlog = backlogs.get(conn);
   if (!backlog) {

@@ -5,6 +5,7 @@ import { originAllowed } from '../../config/cors';
 import { clientIp, TrustProxyFn } from '../net/client-ip';
 import { refuseRequest, refuseUpgrade } from './http-refusal';
 import type { KeyedRateLimiter } from './rate-limit';
+import type { RefusalPacer } from './refusal-pacer';
 
 /** The parts of an engine.io server the limit wraps (`prepare` is not in its public typings). */
 interface EngineServer {
@@ -20,6 +21,8 @@ const PATH = '/socket.io/';
 
 export interface HandshakeLimit {
   limiter: KeyedRateLimiter;
+  /** Holds each refusal before it is written. */
+  pacer: RefusalPacer;
   trust: TrustProxyFn;
   allowedOrigins: ReadonlySet<string>;
   onRefused(): void;
@@ -29,7 +32,8 @@ export interface HandshakeLimit {
  * Applies the per-IP handshake budget in front of engine.io, so a refused
  * handshake is a 429 with `Retry-After` and the SPEC's error body (engine.io's
  * own `allowRequest` can only answer 400/403), and costs no engine.io work
- * beyond parsing its query: no middleware, no transport, no session.
+ * beyond parsing its query: no middleware, no transport, no session. The
+ * answer is held by the pacer before it is written.
  *
  * Only what engine.io would treat as a new handshake spends the budget (no
  * `sid`, GET, a known transport, websocket only as an upgrade, an allowed
@@ -49,14 +53,15 @@ export function limitEngineHandshakes(engine: unknown, limit: HandshakeLimit): v
     const retryAfterMs = retryAfter(request, false);
     if (retryAfterMs === 0) return handleRequest(request, response);
     limit.onRefused();
-    refuseRequest(request, response, { code: 'RATE_LIMITED', path: PATH, headers: { ...retryAfterHeader(retryAfterMs), ...corsHeaders(request) } });
+    const headers = { ...retryAfterHeader(retryAfterMs), ...corsHeaders(request) };
+    limit.pacer.hold(() => refuseRequest(request, response, { code: 'RATE_LIMITED', path: PATH, headers }));
   };
   server.handleUpgrade = (request, socket, head) => {
     const retryAfterMs = retryAfter(request, true);
     if (retryAfterMs === 0) return handleUpgrade(request, socket, head);
     limit.onRefused();
     socket.on('error', () => socket.destroy());
-    refuseUpgrade(request, socket, { code: 'RATE_LIMITED', path: PATH, headers: retryAfterHeader(retryAfterMs) });
+    limit.pacer.hold(() => refuseUpgrade(request, socket, { code: 'RATE_LIMITED', path: PATH, headers: retryAfterHeader(retryAfterMs) }));
   };
 }
 

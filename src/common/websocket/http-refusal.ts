@@ -32,9 +32,10 @@ export function refuseRequest(request: IncomingMessage, response: ServerResponse
 /**
  * Answers an upgrade request with an HTTP error response written on the raw
  * socket, then closes it once written (a client that never closes its side
- * does not keep it open).
+ * does not keep it open). Nothing to do when the client has gone already.
  */
 export function refuseUpgrade(request: IncomingMessage, socket: Duplex, refusal: Refusal): void {
+  if (socket.destroyed) return;
   const { status, body, requestId } = render(request, refusal);
   const extra = Object.entries({ 'X-Request-Id': requestId, ...refusal.headers })
     .map(([name, value]) => `${name}: ${value}\r\n`)

@@ -78,6 +78,7 @@ export class AppIoAdapter extends IoAdapter {
     const server = super.createIOServer(port, settings) as Server;
     limitEngineHandshakes(server.engine, {
       limiter: limits.handshakes,
+      pacer: limits.handshakeRefusals,
       trust,
       allowedOrigins: allowed,
       onRefused: () => metrics.handshakeRefused('socket.io'),
@@ -131,12 +132,14 @@ export class AppIoAdapter extends IoAdapter {
       if (admission === 'accept') return next();
       if (admission === 'ignore') return;
       metrics.eventRefused(name, eventClass);
+      // What else this client sent in the same read waits its turn behind the other connections.
+      const backlog = backlogOf(socket);
+      backlog.paceReading();
       if (admission === 'disconnect') {
         metrics.socketDropped(name, 'rate_limit');
         limits.offenders.punish((socket.data as SocketData).principal.sessionId, performance.now());
         // The client hears why (no automatic reconnect); what it still sends is ignored, and a client that does
         // not complete the close is cut off shortly after rather than after the websocket's 30 s close timeout.
-        const backlog = backlogOf(socket);
         backlog.stopReading();
         socket.disconnect(true);
         setTimeout(() => backlog.drop(), OFFENDER_CLOSE_MS).unref();

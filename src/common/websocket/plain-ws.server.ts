@@ -14,6 +14,7 @@ import type { UserPrincipal } from '../auth/principal';
 import { AppError, toWsError } from '../errors/app-error';
 import { clientIp, TrustProxyFn, trustProxyOf } from '../net/client-ip';
 import { refuseUpgrade } from './http-refusal';
+import { paceMessages } from './message-pacing';
 import { PushEvent, PushEventMap, RealtimePublisher, RealtimeTransport } from './realtime.publisher';
 import { CongestionClock, ConnectionLimiter, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
@@ -184,7 +185,8 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     const retryAfterMs = this.limits.handshakes.take(clientIp(request, this.trust), performance.now());
     if (retryAfterMs > 0) {
       this.metrics.handshakeRefused(PATH);
-      refuseUpgrade(request, socket, { code: 'RATE_LIMITED', path: PATH, headers: { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } });
+      const headers = { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) };
+      this.limits.handshakeRefusals.hold(() => refuseUpgrade(request, socket, { code: 'RATE_LIMITED', path: PATH, headers }));
       return;
     }
     const credential = credentialsFromUpgrade(request.headers, url.searchParams);
@@ -270,6 +272,8 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     if (admission === 'accept') return true;
     if (admission === 'ignore') return false;
     this.metrics.eventRefused(PATH, eventClass);
+    // What else this client sent in the same read waits its turn behind the other connections.
+    client.paceReading();
     if (admission === 'disconnect') {
       this.metrics.socketDropped(PATH, 'rate_limit');
       this.limits.offenders.punish(client.principal.sessionId, performance.now());
@@ -347,6 +351,10 @@ class Client implements PlainWsClient {
   /** Reads nothing more from the client (a persistent offender): what it keeps sending stays in the kernel, unparsed. */
   stopReading(): void {
     (this.ws as unknown as { _socket?: { pause(): void } })._socket?.pause();
+  }
+
+  paceReading(): void {
+    paceMessages(this.ws);
   }
 
   /** Closes at once, without a close handshake that would wait behind the backlog. */

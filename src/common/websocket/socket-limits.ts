@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Env } from '../../config/env.validation';
 import { OffenderCooldown } from './offender-cooldown';
 import { KeyedRateLimiter, TokenBucket } from './rate-limit';
+import { RefusalPacer } from './refusal-pacer';
 
 /** Inbound events are limited per connection by class; an event no feature assigned is `messaging`. */
 export type EventClass = 'signaling' | 'messaging' | 'audio';
@@ -32,6 +33,8 @@ export class SocketLimits {
   readonly maxRefusals: number;
   /** New handshakes per client IP (Socket.IO and /ws share one budget). */
   readonly handshakes: KeyedRateLimiter;
+  /** Holds the answers to handshakes over that budget. */
+  readonly handshakeRefusals: RefusalPacer;
   /** Sessions disconnected as persistent offenders, whose new connections wait (Socket.IO and /ws alike). */
   readonly offenders: OffenderCooldown;
   private readonly classes = new Map<string, EventClass>();
@@ -53,6 +56,7 @@ export class SocketLimits {
       audio: { perSecond: 50 * this.audioRateFactor, burst: 50 * this.audioRateFactor },
     };
     this.handshakes = new KeyedRateLimiter(config.get('HANDSHAKE_RATE_PER_IP', { infer: true }), config.get('HANDSHAKE_BURST_PER_IP', { infer: true }));
+    this.handshakeRefusals = new RefusalPacer(config.get('HANDSHAKE_REFUSAL_DELAY_MS', { infer: true }));
     this.offenders = new OffenderCooldown(config.get('SOCKET_OFFENDER_COOLDOWN_MS', { infer: true }));
   }
 
