@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Socket } from 'socket.io';
 import type WebSocket from 'ws';
+import { cutOff } from './cut-off';
 import { paceMessages } from './message-pacing';
 
 /** The parts of an engine.io connection the backlog reads (not all in its public typings). */
@@ -59,7 +60,7 @@ class EngineBacklog {
         raw.removeAllListeners('data');
         while (raw.read() !== null);
       }
-      transport.socket?.terminate();
+      cutOff(transport.socket);
     }
     (this.conn as unknown as { close(discard: boolean): void }).close(true);
   }

@@ -130,6 +130,10 @@ export class AppIoAdapter extends IoAdapter {
       limiter ??= limits.forConnection();
       const admission = limiter.admit(eventClass, performance.now());
       if (admission === 'accept') return next();
+      if (admission === 'pace') {
+        backlogOf(socket).paceReading();
+        return next();
+      }
       if (admission === 'ignore') return;
       metrics.eventRefused(name, eventClass);
       // What else this client sent in the same read waits its turn behind the other connections.

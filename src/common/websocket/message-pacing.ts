@@ -10,7 +10,7 @@ interface WithReceiver {
  * loop. `ws` emits every message of a read in one go, which is the cheap path
  * for a client within its budget; but a flooding client has thousands of small
  * frames in one read, and emitting them in one go holds the loop while every
- * other connection waits. Called once a connection's events are refused.
+ * other connection waits. Called once a connection runs a few events ahead of its rate.
  */
 export function paceMessages(ws: WebSocket | undefined): void {
   const receiver = (ws as WithReceiver | undefined)?._receiver;

@@ -13,6 +13,7 @@ import { credentialsFromUpgrade, hasUserCredential } from '../auth/credentials';
 import type { UserPrincipal } from '../auth/principal';
 import { AppError, toWsError } from '../errors/app-error';
 import { clientIp, TrustProxyFn, trustProxyOf } from '../net/client-ip';
+import { cutOff } from './cut-off';
 import { refuseUpgrade } from './http-refusal';
 import { paceMessages } from './message-pacing';
 import { PushEvent, PushEventMap, RealtimePublisher, RealtimeTransport } from './realtime.publisher';
@@ -270,6 +271,10 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
     const eventClass = this.limits.classOf(event);
     const admission = client.limiter.admit(eventClass, performance.now());
     if (admission === 'accept') return true;
+    if (admission === 'pace') {
+      client.paceReading();
+      return true;
+    }
     if (admission === 'ignore') return false;
     this.metrics.eventRefused(PATH, eventClass);
     // What else this client sent in the same read waits its turn behind the other connections.
@@ -359,7 +364,7 @@ class Client implements PlainWsClient {
 
   /** Closes at once, without a close handshake that would wait behind the backlog. */
   terminate(): void {
-    this.ws.terminate();
+    cutOff(this.ws);
   }
 
   sendError(error: unknown): void {

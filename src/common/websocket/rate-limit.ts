@@ -23,6 +23,11 @@ export class TokenBucket {
     return true;
   }
 
+  /** Tokens taken and not yet refilled, as of the last `take`: how far the client ran ahead of its rate. */
+  spent(): number {
+    return this.burst - this.tokens;
+  }
+
   /** Milliseconds until the next token. */
   retryAfterMs(now: number): number {
     this.refill(now);

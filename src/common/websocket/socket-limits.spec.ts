@@ -26,6 +26,17 @@ describe('SocketLimits', () => {
     expect(connection.admit('audio', 5000)).toBe('ignore');
   });
 
+  it('says once to pace a connection that runs eight events ahead of its rate', () => {
+    const connection = limits({ SOCKET_SIGNALING_BURST: '60', SOCKET_SIGNALING_RATE: '20' }).forConnection();
+    const first = Array.from({ length: 7 }, () => connection.admit('signaling', 0));
+    expect(first).toEqual(Array(7).fill('accept'));
+    expect(connection.admit('signaling', 0)).toBe('pace');
+    expect(connection.admit('signaling', 0)).toBe('accept');
+    // A client within its rate is never paced.
+    const steady = limits({ SOCKET_SIGNALING_BURST: '60', SOCKET_SIGNALING_RATE: '20' }).forConnection();
+    expect(Array.from({ length: 100 }, (_, i) => steady.admit('signaling', i * 50))).not.toContain('pace');
+  });
+
   it('follows the audio frame rate for live connections', () => {
     const socketLimits = limits({ SOCKET_AUDIO_RATE_FACTOR: '1' });
     socketLimits.setAudioFrameRate(2);

@@ -10,6 +10,11 @@ export type EventClass = 'signaling' | 'messaging' | 'audio';
 
 /** A persistent offender is one with this many refused events within one window. */
 const REFUSAL_WINDOW_MS = 10_000;
+/**
+ * A connection this many events ahead of its rate in any class has its messages handed over one per turn of the
+ * event loop from then on (paceMessages): what it sends in one read no longer runs in one go while others wait.
+ */
+const PACE_AFTER_EVENTS = 8;
 /** A socket at this many times its cap is dropped at once, without waiting for the grace period. */
 const HARD_CAP_FACTOR = 4;
 
@@ -86,8 +91,11 @@ export class SocketLimits {
   }
 }
 
-/** What becomes of one inbound event: `ignore` once the connection was told to go (events already in flight behind the last straw). */
-export type Admission = 'accept' | 'refuse' | 'disconnect' | 'ignore';
+/**
+ * What becomes of one inbound event: `pace` accepts it and tells the caller to pace the connection's reading from now
+ * on (said once); `ignore` once the connection was told to go (events already in flight behind the last straw).
+ */
+export type Admission = 'accept' | 'pace' | 'refuse' | 'disconnect' | 'ignore';
 
 /** One connection's inbound budget: a bucket per event class, and its refusals in the current window. */
 export class ConnectionLimiter {
@@ -96,6 +104,7 @@ export class ConnectionLimiter {
   private refusals = 0;
   private windowStart = 0;
   private done = false;
+  private paced = false;
 
   constructor(private readonly limits: SocketLimits) {
     this.version = limits.version;
@@ -109,7 +118,12 @@ export class ConnectionLimiter {
       const { perSecond, burst } = this.limits.rateOf(eventClass);
       bucket = this.buckets[eventClass] = new TokenBucket(perSecond, burst, now);
     }
-    if (bucket.take(now)) return 'accept';
+    if (bucket.take(now)) {
+      if (this.paced || bucket.spent() < PACE_AFTER_EVENTS) return 'accept';
+      this.paced = true;
+      return 'pace';
+    }
+    this.paced = true;
     if (now - this.windowStart > REFUSAL_WINDOW_MS) {
       this.windowStart = now;
       this.refusals = 0;
