@@ -393,17 +393,18 @@ class Client implements PlainWsClient {
 /** The /ws side of the RealtimePublisher: account pushes and session / user disconnects. */
 class PlainWsPushTransport implements RealtimeTransport {
   readonly name = 'ws';
+  readonly events = PUSHED_EVENTS;
 
   constructor(private readonly clients: Map<string, Client>) {}
 
   toUser<E extends PushEvent>(userId: string, event: E, payload: PushEventMap[E]): void {
-    if (!PUSHED_EVENTS.has(event)) return;
+    if (!this.events.has(event)) return;
     const text = JSON.stringify({ type: event, ...(payload as object) });
     for (const client of this.clients.values()) if (client.principal.userId === userId) client.send(text);
   }
 
   toAll<E extends PushEvent>(event: E, payload: PushEventMap[E]): void {
-    if (!PUSHED_EVENTS.has(event)) return;
+    if (!this.events.has(event)) return;
     const text = JSON.stringify({ type: event, ...(payload as object) });
     for (const client of this.clients.values()) client.send(text);
   }

@@ -5,9 +5,9 @@ import { RealtimePublisher, RealtimeTransport } from './realtime.publisher';
 /** Feature modules declare the real events; these tests need none of them. */
 const EVENT = 'test_event' as never;
 
-function fakeTransport(name: string) {
+function fakeTransport(name: string, events?: ReadonlySet<string>) {
   const calls = { toUser: jest.fn(), toAll: jest.fn(), disconnectSession: jest.fn(), disconnectUser: jest.fn() };
-  return { calls, transport: strictMock<RealtimeTransport>({ name, ...calls }, name) };
+  return { calls, transport: strictMock<RealtimeTransport>({ name, events, ...calls }, name) };
 }
 
 describe('RealtimePublisher', () => {
@@ -63,6 +63,25 @@ describe('RealtimePublisher', () => {
     publisher.toAll(EVENT, { n: 3 } as never);
     expect(io.calls.toAll).toHaveBeenCalledTimes(1);
     expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('sends a push to the other instances only when a local-only transport carries its event; disconnects always', () => {
+    const io = fakeTransport('socket.io');
+    const ws = fakeTransport('ws', new Set(['message']));
+    publisher.registerTransport(io.transport, { clusterWide: true });
+    publisher.registerTransport(ws.transport);
+
+    publisher.toUser('u1', EVENT, { n: 5 } as never);
+    publisher.toAll(EVENT, { n: 6 } as never);
+    expect(io.calls.toUser).toHaveBeenCalledWith('u1', 'test_event', { n: 5 });
+    expect(publish).not.toHaveBeenCalled();
+
+    publisher.toUser('u1', 'message' as never, { n: 7 } as never);
+    publisher.disconnectUser('u1');
+    expect(publish.mock.calls).toEqual([
+      ['realtime', { op: 'toUser', userId: 'u1', event: 'message', payload: { n: 7 } }],
+      ['realtime', { op: 'disconnectUser', userId: 'u1' }],
+    ]);
   });
 
   it('keeps delivering on the other transports when one throws', () => {

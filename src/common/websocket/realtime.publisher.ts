@@ -18,6 +18,8 @@ export type PushEvent = Extract<keyof PushEventMap, string>;
  */
 export interface RealtimeTransport {
   readonly name: string;
+  /** The pushes its protocol carries, when not every one: the others need not reach it on any instance. */
+  readonly events?: ReadonlySet<string>;
   toUser<E extends PushEvent>(userId: string, event: E, payload: PushEventMap[E]): void;
   toAll<E extends PushEvent>(event: E, payload: PushEventMap[E]): void;
   disconnectSession(sessionId: string): void;
@@ -90,7 +92,11 @@ export class RealtimePublisher implements OnModuleInit {
 
   private dispatch(operation: Operation): void {
     this.apply(operation, true);
-    if (this.transports.some((entry) => !entry.clusterWide)) this.bus.publish(BUS_TOPIC, operation);
+    // Only for a local-only transport that would act on it: most pushes (signaling, presence) are Socket.IO's alone,
+    // and the Redis adapter already carries those to the other instances.
+    const event = 'event' in operation ? operation.event : undefined;
+    const needed = this.transports.some(({ transport, clusterWide }) => !clusterWide && (event === undefined || transport.events?.has(event) !== false));
+    if (needed) this.bus.publish(BUS_TOPIC, operation);
   }
 
   /** Runs the operation on this instance's transports: all of them when it started here, the local-only ones when it came from another instance. */

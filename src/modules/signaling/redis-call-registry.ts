@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../../common/redis/lua-script';
 import { Call, CallRegistry, NewCall, OpenOutcome } from './call-registry';
 
 /** A call of a dead instance, and which of its parties that instance held. */
@@ -35,7 +36,7 @@ end
 `;
 
 /** ARGV: prefix, id, caller, callee, callerSocket, incarnation. */
-const OPEN = `
+const OPEN = new LuaScript(`
 local p, id, caller, callee = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', p .. ':user:' .. caller) == 1 then return 'caller-busy' end
 if redis.call('EXISTS', p .. ':user:' .. callee) == 1 then return 'busy' end
@@ -44,22 +45,23 @@ redis.call('SET', p .. ':user:' .. callee, id)
 redis.call('HSET', p .. ':' .. id, 'caller', caller, 'callee', callee, 'state', 'ringing', 'callerSocket', ARGV[5], 'calleeSocket', '', 'callerInst', ARGV[6], 'calleeInst', '')
 redis.call('SADD', p .. ':inst:' .. ARGV[6], id)
 redis.call('SADD', p .. ':all', id)
-return 'opened'`;
+return 'opened'`);
 
 /** ARGV: prefix, user. Answers id and fields, or nil. */
-const OF =
+const OF = new LuaScript(
   FIELDS +
-  `
+    `
 local id = redis.call('GET', ARGV[1] .. ':user:' .. ARGV[2])
 if not id then return nil end
 local f = load(ARGV[1], id)
 if not f then return nil end
-return {id, f[1], f[2], f[3], f[4], f[5]}`;
+return {id, f[1], f[2], f[3], f[4], f[5]}`,
+);
 
 /** ARGV: prefix, callee, caller, socket, incarnation. */
-const ANSWER =
+const ANSWER = new LuaScript(
   FIELDS +
-  `
+    `
 local p = ARGV[1]
 local id = redis.call('GET', p .. ':user:' .. ARGV[2])
 if not id then return nil end
@@ -67,21 +69,23 @@ local f = load(p, id)
 if not f or f[2] ~= ARGV[2] or f[1] ~= ARGV[3] or f[3] ~= 'ringing' then return nil end
 redis.call('HSET', p .. ':' .. id, 'state', 'active', 'calleeSocket', ARGV[4], 'calleeInst', ARGV[5])
 redis.call('SADD', p .. ':inst:' .. ARGV[5], id)
-return {id, f[1], f[2], 'active', f[4], ARGV[4]}`;
+return {id, f[1], f[2], 'active', f[4], ARGV[4]}`,
+);
 
 /** ARGV: prefix, id. */
-const CLOSE =
+const CLOSE = new LuaScript(
   FIELDS +
-  `
+    `
 local f = load(ARGV[1], ARGV[2])
 if not f then return 0 end
 close(ARGV[1], ARGV[2], f)
-return 1`;
+return 1`,
+);
 
 /** ARGV: prefix, incarnation. Answers per released call: id, caller, callee, state, callerSocket, calleeSocket, lost parties ("caller", "callee", "both"). */
-const RELEASE_INSTANCE =
+const RELEASE_INSTANCE = new LuaScript(
   FIELDS +
-  `
+    `
 local p, inc = ARGV[1], ARGV[2]
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', p .. ':inst:' .. inc)) do
@@ -93,7 +97,8 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. ':inst:' .. inc)) do
   end
 end
 redis.call('DEL', p .. ':inst:' .. inc)
-return out`;
+return out`,
+);
 
 /**
  * ARGV: prefix, incarnation, "restore" or "prune", then per call this process holds: id, caller, callee, state,
@@ -102,9 +107,9 @@ return out`;
  * lost its data ("restore"; each instance fills in the side it holds), and otherwise answered: another instance
  * ended them, and the caller forgets them.
  */
-const SYNC =
+const SYNC = new LuaScript(
   FIELDS +
-  `
+    `
 local p, inc, restore = ARGV[1], ARGV[2], ARGV[3] == 'restore'
 local instKey = p .. ':inst:' .. inc
 local held = {}
@@ -135,12 +140,13 @@ for i = 4, #ARGV, 7 do
     end
   end
 end
-return missing`;
+return missing`,
+);
 
 /** ARGV: prefix. Ends every call; answers id, caller, callee, state, callerSocket, calleeSocket per call. */
-const CLEAR =
+const CLEAR = new LuaScript(
   FIELDS +
-  `
+    `
 local p = ARGV[1]
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', p .. ':all')) do
@@ -151,7 +157,8 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. ':all')) do
   end
 end
 redis.call('DEL', p .. ':all')
-return out`;
+return out`,
+);
 
 /**
  * Calls shared by every instance through Redis: the busy check and the
@@ -177,7 +184,7 @@ export class RedisCallRegistry extends CallRegistry {
   }
 
   async of(userId: string): Promise<Call | undefined> {
-    return toCall((await this.redis.eval(OF, 0, this.prefix, userId)) as string[] | null);
+    return toCall((await OF.run(this.redis, 0, this.prefix, userId)) as string[] | null);
   }
 
   async between(userId: string, peerId: string): Promise<Call | undefined> {
@@ -187,7 +194,7 @@ export class RedisCallRegistry extends CallRegistry {
 
   async open({ caller, callee, callerSocket }: NewCall): Promise<OpenOutcome> {
     const id = randomUUID();
-    const status = (await this.tracked(this.redis.eval(OPEN, 0, this.prefix, id, caller, callee, callerSocket, this.incarnation))) as string;
+    const status = (await this.tracked(OPEN.run(this.redis, 0, this.prefix, id, caller, callee, callerSocket, this.incarnation))) as string;
     if (status === 'caller-busy' || status === 'busy') return { status };
     const call: Call = { id, caller, callee, state: 'ringing', callerSocket, calleeSocket: null };
     this.mine.set(id, { call, caller: true, callee: false });
@@ -195,14 +202,14 @@ export class RedisCallRegistry extends CallRegistry {
   }
 
   async answer(callee: string, caller: string, socketId: string): Promise<Call | undefined> {
-    const call = toCall((await this.tracked(this.redis.eval(ANSWER, 0, this.prefix, callee, caller, socketId, this.incarnation))) as string[] | null);
+    const call = toCall((await this.tracked(ANSWER.run(this.redis, 0, this.prefix, callee, caller, socketId, this.incarnation))) as string[] | null);
     if (call) this.mine.set(call.id, { call, caller: this.mine.get(call.id)?.caller ?? false, callee: true });
     return call;
   }
 
   async close(call: Call): Promise<boolean> {
     this.mine.delete(call.id);
-    return (await this.tracked(this.redis.eval(CLOSE, 0, this.prefix, call.id))) === 1;
+    return (await this.tracked(CLOSE.run(this.redis, 0, this.prefix, call.id))) === 1;
   }
 
   /** After an outage: ends in Redis what ended here meanwhile, and writes back what Redis lost (or forgets what another instance ended). */
@@ -224,14 +231,14 @@ export class RedisCallRegistry extends CallRegistry {
       call.calleeSocket ?? '',
       caller && callee ? 'both' : caller ? 'caller' : 'callee',
     ]);
-    const missing = (await this.redis.eval(SYNC, 0, this.prefix, this.incarnation, restore ? 'restore' : 'prune', ...calls)) as string[];
+    const missing = (await SYNC.run(this.redis, 0, this.prefix, this.incarnation, restore ? 'restore' : 'prune', ...calls)) as string[];
     for (const id of missing) this.mine.delete(id);
     return true;
   }
 
   async clear(): Promise<Call[]> {
     this.mine.clear();
-    const flat = (await this.redis.eval(CLEAR, 0, this.prefix)) as string[];
+    const flat = (await CLEAR.run(this.redis, 0, this.prefix)) as string[];
     const calls: Call[] = [];
     for (let index = 0; index + 5 < flat.length; index += 6) calls.push(toCall(flat.slice(index, index + 6))!);
     return calls;
@@ -254,7 +261,7 @@ export class RedisCallRegistry extends CallRegistry {
 
   /** Ends the calls whose caller's or answering callee's socket the incarnation held. Idempotent. */
   async releaseInstance(incarnation: string): Promise<ReleasedCall[]> {
-    const flat = (await this.redis.eval(RELEASE_INSTANCE, 0, this.prefix, incarnation)) as string[];
+    const flat = (await RELEASE_INSTANCE.run(this.redis, 0, this.prefix, incarnation)) as string[];
     const released: ReleasedCall[] = [];
     for (let index = 0; index + 6 < flat.length; index += 7) {
       const call = toCall(flat.slice(index, index + 6))!;
