@@ -4,7 +4,7 @@
  * bench/voice.mjs with two instances sharing Redis and one database, clients
  * split across the instances, beside one instance (no Redis) in the same run.
  *
- *   npm run build && node bench/cluster.mjs [--sockets 400] [--users 40] [--messages 1000] [--relays 5000]
+ *   npm run build && node bench/cluster.mjs [--sockets 400] [--users 40] [--messages 1000] [--relays 20000]
  *        [--channels 20] [--members 4] [--seconds 8] [--bytes 160] [--pps 50] [--entry dist/main.js] [--deadline 900]
  *        [--allow-load]   (run even when the machine is busy; the figures are then marked as not comparable)
  *
@@ -40,7 +40,7 @@ const textOption = textOptions(args);
 const N = intOption('sockets', 400, 2, 10_000);
 const U = intOption('users', 40, 4, N);
 const MESSAGES = intOption('messages', 1000, 1, 1_000_000);
-const RELAYS = intOption('relays', 5000, 1, 10_000_000);
+const RELAYS = intOption('relays', 20_000, 1, 10_000_000);
 const C = intOption('channels', 20, 1, 1000);
 const M = intOption('members', 4, 2, 100);
 const T = intOption('seconds', 8, 1, 300);

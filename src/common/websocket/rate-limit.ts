@@ -23,9 +23,9 @@ export class TokenBucket {
     return true;
   }
 
-  /** Tokens taken and not yet refilled, as of the last `take`: how far the client ran ahead of its rate. */
-  spent(): number {
-    return this.burst - this.tokens;
+  /** Whether, as of the last `take`, the client ran at least `events` and `seconds` of its rate ahead of that rate. */
+  isAhead(events: number, seconds: number): boolean {
+    return this.burst - this.tokens >= Math.max(events, this.ratePerSecond * seconds);
   }
 
   /** Milliseconds until the next token. */

@@ -26,7 +26,7 @@ describe('SocketLimits', () => {
     expect(connection.admit('audio', 5000)).toBe('ignore');
   });
 
-  it('says once to pace a connection that runs eight events ahead of its rate', () => {
+  it('says once to pace a connection that runs eight events (and 100 ms of its rate) ahead of its rate', () => {
     const connection = limits({ SOCKET_SIGNALING_BURST: '60', SOCKET_SIGNALING_RATE: '20' }).forConnection();
     const first = Array.from({ length: 7 }, () => connection.admit('signaling', 0));
     expect(first).toEqual(Array(7).fill('accept'));
@@ -35,6 +35,9 @@ describe('SocketLimits', () => {
     // A client within its rate is never paced.
     const steady = limits({ SOCKET_SIGNALING_BURST: '60', SOCKET_SIGNALING_RATE: '20' }).forConnection();
     expect(Array.from({ length: 100 }, (_, i) => steady.admit('signaling', i * 50))).not.toContain('pace');
+    // Nor one whose rate is set far above what it sends: 100 events within a millisecond are not 100 ms of 1,000,000/s.
+    const lifted = limits({ SOCKET_SIGNALING_BURST: '1000000', SOCKET_SIGNALING_RATE: '1000000' }).forConnection();
+    expect(Array.from({ length: 100 }, () => lifted.admit('signaling', 0))).not.toContain('pace');
   });
 
   it('follows the audio frame rate for live connections', () => {

@@ -11,10 +11,12 @@ export type EventClass = 'signaling' | 'messaging' | 'audio';
 /** A persistent offender is one with this many refused events within one window. */
 const REFUSAL_WINDOW_MS = 10_000;
 /**
- * A connection this many events ahead of its rate in any class has its messages handed over one per turn of the
- * event loop from then on (paceMessages): what it sends in one read no longer runs in one go while others wait.
+ * A connection this many events, and this long of its rate, ahead of its rate in any class has its messages handed
+ * over one per turn of the event loop from then on (paceMessages): what it sends in one read no longer runs in one
+ * go while others wait. Only a client sending faster than its rate gets there, however high the rate is set.
  */
 const PACE_AFTER_EVENTS = 8;
+const PACE_AFTER_S = 0.1;
 /** A socket at this many times its cap is dropped at once, without waiting for the grace period. */
 const HARD_CAP_FACTOR = 4;
 
@@ -119,7 +121,7 @@ export class ConnectionLimiter {
       bucket = this.buckets[eventClass] = new TokenBucket(perSecond, burst, now);
     }
     if (bucket.take(now)) {
-      if (this.paced || bucket.spent() < PACE_AFTER_EVENTS) return 'accept';
+      if (this.paced || !bucket.isAhead(PACE_AFTER_EVENTS, PACE_AFTER_S)) return 'accept';
       this.paced = true;
       return 'pace';
     }
