@@ -6,6 +6,7 @@
  *        [--entry dist/main.js] [--deadline 600] [--phases slow,flood,handshakes] [--cpu-prof DIR]
  *        [--flood-sessions 10]
  *        [--allow-load]   (run even when the machine is busy; the round trips are then not comparable)
+ *        [--no-pin]       (let the service and the clients share both cores)
  *
  * One service (production settings, the realtime limits at their defaults, see
  * docs/security.md) and, all the time, one well-behaved client with 4 Socket.IO
@@ -33,8 +34,11 @@
  * /proc/stat), which moves the round trips of a virtual machine.
  * --phases runs only those attack phases (each after its quiet one); --cpu-prof DIR
  * runs the service under `node --cpu-prof` and leaves its profile in DIR.
+ * As on separate machines, the service (with its database) runs on one core and
+ * every client on the other (taskset; without it or a second core, nothing is
+ * pinned and the bench says so): an attacker's own CPU does not slow the service.
  * The good client runs in a worker thread, so its round trips do not wait on the
- * attackers' work in this process (the CPU cores are still shared).
+ * attackers' work in this process (it still shares their core).
  * Targets: RSS growth < 50 MB with 100 non-reading members; p99 within 2x of the quiet phase before.
  * Every client connects from its own loopback address, as users on their own
  * machines would: the good client from 127.0.0.2, each member of the channel
@@ -44,6 +48,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -52,6 +57,7 @@ import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { postJson, sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
+import { canPin, pinnedRun, rerunPinned } from './lib/proc.mjs';
 import { logIn, newAccount, registerAccount, serviceEntry, startService } from './lib/service.mjs';
 
 /** Round trips each of the good client's connections measures per second (within the default messaging budget of 10/s). */
@@ -65,13 +71,20 @@ const ATTACKER_ADDRESS = '127.6.6.6';
 /** The loopback address of the channel's i-th member (speaker, listener, then the members that stop reading). */
 const memberAddress = (i) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
+/** Like separate machines: the service (and its database) on one core, every client on the other. */
+const SERVER_CORE = 0;
+const CLIENT_CORE = 1;
+const PINNED_ENV = 'ABUSE_CLIENTS_PINNED';
+
 if (!isMainThread) {
   await pingerThread(workerData);
+} else if (!process.env[PINNED_ENV] && !parseArgs(process.argv.slice(2))['no-pin'] && canPin()) {
+  await rerunPinned(fileURLToPath(import.meta.url), CLIENT_CORE, PINNED_ENV);
 } else {
-  await bench();
+  await bench(Boolean(process.env[PINNED_ENV]));
 }
 
-async function bench() {
+async function bench(pinned) {
   const args = parseArgs(process.argv.slice(2));
   const intOption = integerOptions(args);
   const textOption = textOptions(args);
@@ -84,8 +97,9 @@ async function bench() {
   await requireIdleMachine(args);
 
   const run = boundedRun(intOption('deadline', 600, 30, 3600));
+  console.log(pinned ? `service on core ${SERVER_CORE}, clients on core ${CLIENT_CORE}` : 'NOT pinned: the service and the clients share the cores');
   try {
-    await main(run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, FLOOD_SESSIONS, textOption });
+    await main(pinned ? pinnedRun(run, SERVER_CORE) : run, { SLOW, SECONDS, FRAME_BYTES, PHASES, CPU_PROF, FLOOD_SESSIONS, textOption });
   } finally {
     await run.close();
   }

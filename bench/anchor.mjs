@@ -40,7 +40,6 @@
  * a 5 s drain), so it holds on a busy machine better than wall-clock figures.
  * Everything stops by itself at --deadline seconds.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +50,7 @@ import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
-import { canPin, pinnedRun, processTree, rssBytes } from './lib/proc.mjs';
+import { canPin, pinnedRun, processTree, rerunPinned, rssBytes } from './lib/proc.mjs';
 import { percentile } from './lib/realtime-load.mjs';
 import { newAccount, serviceEntry, startService } from './lib/service.mjs';
 import { cpuMicros } from './lib/voice-load.mjs';
@@ -67,20 +66,9 @@ const args = parseArgs(process.argv.slice(2));
 const intOption = integerOptions(args);
 const textOption = textOptions(args);
 
-if (!process.env[PINNED_ENV] && canPin()) await rerunPinned();
+// This script again, pinned to the load's core.
+if (!process.env[PINNED_ENV] && canPin()) await rerunPinned(fileURLToPath(import.meta.url), LOAD_CORE, PINNED_ENV);
 else await main(Boolean(process.env[PINNED_ENV]));
-
-/** This script again, pinned to the load's core; its exit code is ours. */
-async function rerunPinned() {
-  const child = spawn('taskset', ['-c', String(LOAD_CORE), process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, [PINNED_ENV]: '1' },
-  });
-  // Ctrl-C reaches both; the child stops its servers itself.
-  process.on('SIGINT', () => undefined);
-  const code = await new Promise((resolveExit) => child.once('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))));
-  process.exit(code);
-}
 
 async function main(pinned) {
   const U = intOption('users', 1000, 2, 20_000);

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
@@ -48,4 +48,18 @@ export function canPin() {
 /** `run` whose children start pinned to `core` (what they start inherits it). */
 export function pinnedRun(run, core) {
   return { ...run, spawn: (command, args, options) => run.spawn('taskset', ['-c', String(core), command, ...args], options) };
+}
+
+/**
+ * Runs `script` again pinned to `core` (its own children start elsewhere through pinnedRun), marked by `env`
+ * so that the pinned copy knows it is; exits with its exit code. Ctrl-C reaches both; the copy stops its servers.
+ */
+export async function rerunPinned(script, core, env) {
+  const child = spawn('taskset', ['-c', String(core), process.execPath, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [env]: '1' },
+  });
+  process.on('SIGINT', () => undefined);
+  const code = await new Promise((resolveExit) => child.once('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0))));
+  process.exit(code);
 }
