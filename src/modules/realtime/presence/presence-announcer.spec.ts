@@ -92,6 +92,24 @@ describe('PresenceAnnouncer', () => {
       expect(sent.map(({ announcement }) => announcement)).toEqual([{ event: 'userDisconnected', payload: { userId: carol.id } }]);
     });
 
+    it('counts the next window from the push, which waits for its check', async () => {
+      // The first check takes 60 ms, the second answers at once.
+      let answer = 60;
+      const onlineAmong = jest.fn(
+        (userIds: string[]) => new Promise<Set<string>>((resolve) => setTimeout(() => resolve(new Set(userIds)), (answer -= 60) + 60)),
+      );
+      const subject = announcer(strictMock<PresenceStore>({ clusterWide: true, onlineAmong }, 'presence store'));
+      subject.connected(alice);
+      await advance(1);
+      subject.connected(bob);
+      await advance(5 * PRESENCE_WINDOW_MS);
+      expect(sent.map(({ announcement }) => announcement)).toEqual([
+        { event: 'userConnected', payload: alice },
+        { event: 'userConnected', payload: bob },
+      ]);
+      expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(PRESENCE_WINDOW_MS);
+    });
+
     it('announces unchecked when the store cannot answer', async () => {
       const onlineAmong = jest.fn().mockRejectedValue(new Error('Redis away'));
       const subject = announcer(strictMock<PresenceStore>({ clusterWide: true, onlineAmong }, 'presence store'));

@@ -96,11 +96,16 @@ export class PresenceAnnouncer {
   }
 
   private async flushNow(): Promise<void> {
+    // The window runs from the previous push, which went out only after its cluster-wide check: a timer set
+    // while that check was under way counted from before it, and the two pushes could come closer than a window.
+    const early = this.lastFlush + PRESENCE_WINDOW_MS - performance.now();
+    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    const checked = await this.stillTrue(batch);
     this.lastFlush = performance.now();
-    this.emit(await this.stillTrue(batch));
+    this.emit(checked);
   }
 
   private emitPending(): void {
