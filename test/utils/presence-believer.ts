@@ -39,12 +39,12 @@ export async function believer(url: string, accessToken: string) {
   return { socket: client.socket, users, arrivals, online };
 }
 
-/** Arrivals grouped into pushes: a gap longer than SAME_BURST_MS starts a new one. */
-export function bursts(arrivals: Arrival[]): Arrival[][] {
+/** Arrivals grouped into pushes: a gap longer than `sameBurstMs` starts a new one. */
+export function bursts(arrivals: Arrival[], sameBurstMs = SAME_BURST_MS): Arrival[][] {
   const groups: Arrival[][] = [];
   for (const arrival of arrivals) {
     const last = groups[groups.length - 1];
-    if (last && arrival.at - last[last.length - 1].at <= SAME_BURST_MS) last.push(arrival);
+    if (last && arrival.at - last[last.length - 1].at <= sameBurstMs) last.push(arrival);
     else groups.push([arrival]);
   }
   return groups;
