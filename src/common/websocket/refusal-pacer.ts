@@ -36,7 +36,7 @@ export class RefusalPacer {
   hold(answer: () => void): void {
     if (this.delayMs <= 0 || this.held >= this.maxHeld) return answer();
     this.queue.push({ dueAt: Date.now() + this.delayMs, answer });
-    if (this.held === 1) this.schedule();
+    this.schedule();
   }
 
   get held(): number {

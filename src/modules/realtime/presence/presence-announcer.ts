@@ -81,12 +81,17 @@ export class PresenceAnnouncer {
       return;
     }
     if (this.timer) return;
-    // The global clock (not perf_hooks's import): the one unit tests can move.
-    const wait = Math.max(0, this.lastFlush + PRESENCE_WINDOW_MS - performance.now());
+    const wait = Math.max(0, this.windowLeft());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
     }, wait);
+  }
+
+  /** Milliseconds until a window has passed since the last push (negative once it has). */
+  private windowLeft(): number {
+    // The global clock (not perf_hooks's import): the one unit tests can move.
+    return this.lastFlush + PRESENCE_WINDOW_MS - performance.now();
   }
 
   /** Flushes run one after the other, so two windows never interleave their announcements. */
@@ -98,7 +103,7 @@ export class PresenceAnnouncer {
   private async flushNow(): Promise<void> {
     // The window runs from the previous push, which went out only after its cluster-wide check: a timer set
     // while that check was under way counted from before it, and the two pushes could come closer than a window.
-    const early = this.lastFlush + PRESENCE_WINDOW_MS - performance.now();
+    const early = this.windowLeft();
     if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
