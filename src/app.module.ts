@@ -5,7 +5,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ClusterModule } from './common/cluster/cluster.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { EarlyRefusalMiddleware } from './common/http/early-refusal';
-import { AppLoggerModule } from './common/logging/logger.module';
+import { AccessLogMiddleware, AppLoggerModule } from './common/logging/logger.module';
 import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import { createValidationPipe } from './common/validation/validation.pipe';
@@ -30,9 +30,9 @@ export interface AppModuleOptions {
 
 @Module({})
 export class AppModule implements NestModule {
-  /** The root module's middleware runs after the global modules' (request id and access log, HTTP metrics). */
+  /** The root module's middleware runs after the other modules' (HTTP metrics): the access log, then early refusals. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(EarlyRefusalMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    consumer.apply(AccessLogMiddleware, EarlyRefusalMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
