@@ -6,7 +6,7 @@ import type { Env } from '../../config/env.validation';
 import type { PublicUser } from '../users/user.presenter';
 import type { UsersService } from '../users/users.service';
 import { AccessTokens } from './access-tokens.service';
-import { AuthenticationService } from './authentication.service';
+import { AuthenticationService, LAST_USED_PRECISION_MS } from './authentication.service';
 import type { SessionRecord } from './schemas/session.schema';
 import { SESSION_CACHE_TTL_MS, SessionCache } from './session-cache';
 import { SessionRevocations } from './session-revocations';
@@ -45,7 +45,7 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
     ip: null,
     user_agent: null,
     created_at: new Date(T0 - 60_000),
-    last_used_at: new Date(T0 - 60_000),
+    last_used_at: new Date(T0 - LAST_USED_PRECISION_MS),
     expires_at: SESSION_EXPIRES,
     revoked_at: null,
     revoked_reason: null,
@@ -109,6 +109,12 @@ describe('AuthenticationService', () => {
         expiresAt: SESSION_EXPIRES.getTime(),
         cachedUntil: T0 + SESSION_CACHE_TTL_MS,
       });
+    });
+
+    it('leaves "last used" alone when it is more recent than its precision', async () => {
+      findById.mockResolvedValue(session({ last_used_at: new Date(T0 - LAST_USED_PRECISION_MS + 1) }));
+      expect(await service.authenticate({ accessToken: accessToken() })).toEqual(ALICE_PRINCIPAL);
+      expect(touch).not.toHaveBeenCalled();
     });
 
     it('offers a session it loaded to the other instances, once per load', async () => {

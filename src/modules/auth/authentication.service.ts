@@ -11,6 +11,9 @@ import { SessionSharing } from './session-sharing';
 import { SessionsRepository } from './sessions.repository';
 import { hashToken } from './token-hash';
 
+/** How far behind a session's stored "last used" time may be. */
+export const LAST_USED_PRECISION_MS = 5 * 60_000;
+
 export interface VerifiedCredential {
   principal: UserPrincipal;
   /** When the presented credential stops working (JWT `exp`, or the session's expiry). */
@@ -108,8 +111,9 @@ export class AuthenticationService extends Authenticator {
       cachedUntil: now + SESSION_CACHE_TTL_MS,
     };
     this.admit(entry);
-    // "last used" is refreshed once per cache period, not per request.
-    void this.sessions.touch(sessionId, new Date(now)).catch(() => undefined);
+    // "Last used" is refreshed when a session is loaded, not per request, and only once it is older than its
+    // precision: a reconnect storm of sessions used minutes ago (after a deploy, say) costs no write each.
+    if (now - record.last_used_at.getTime() >= LAST_USED_PRECISION_MS) void this.sessions.touch(sessionId, new Date(now)).catch(() => undefined);
     return entry;
   }
 
