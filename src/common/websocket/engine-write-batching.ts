@@ -6,6 +6,12 @@ interface EngineConnection {
   transport: { name: string; socket?: { _socket?: Writable } };
 }
 
+/** A connection writeTogether holds: engine.io flushes its buffer only to a writable transport. */
+interface HeldConnection {
+  transport: { name: string; writable: boolean };
+  flush(): void;
+}
+
 interface EngineServer {
   on(event: 'flush', listener: (conn: EngineConnection, packets: readonly unknown[]) => void): unknown;
   on(event: 'drain', listener: (conn: EngineConnection) => void): unknown;
@@ -36,23 +42,27 @@ export function batchWrites(server: Pick<Server, 'engine'>): void {
 }
 
 /**
- * Runs `send` (broadcasts) with the TCP socket of every local websocket
- * connection corked, so a burst of broadcasts reaches each connection in one
- * write instead of one per event: the first event goes out at the uncork, and
- * what engine.io held back meanwhile follows in one more (see batchWrites).
+ * Runs `send` (broadcasts) with every local websocket connection held, so a
+ * burst of broadcasts reaches each connection in one write instead of one per
+ * event: while its transport reads as not writable, engine.io only buffers
+ * what is sent; released, the connection flushes the whole burst at once, in
+ * one write through batchWrites.
  */
 export function writeTogether(sockets: ReadonlyMap<string, Pick<Socket, 'conn'>>, send: () => void): void {
-  const corked: Writable[] = [];
+  const held: HeldConnection[] = [];
   for (const socket of sockets.values()) {
-    const { transport } = socket.conn as unknown as EngineConnection;
-    const tcp = transport.name === 'websocket' ? transport.socket?._socket : undefined;
-    if (!tcp || tcp.writableCorked > 0) continue;
-    tcp.cork();
-    corked.push(tcp);
+    const conn = socket.conn as unknown as HeldConnection;
+    // A transport already writing keeps what it is given for its next flush anyway.
+    if (conn.transport.name !== 'websocket' || !conn.transport.writable) continue;
+    conn.transport.writable = false;
+    held.push(conn);
   }
   try {
     send();
   } finally {
-    for (const tcp of corked) tcp.uncork();
+    for (const conn of held) {
+      conn.transport.writable = true;
+      conn.flush();
+    }
   }
 }

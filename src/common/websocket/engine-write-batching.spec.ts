@@ -1,0 +1,78 @@
+import { createServer, Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket as TcpSocket } from 'node:net';
+import { Server, Socket } from 'socket.io';
+import { io, Socket as ClientSocket } from 'socket.io-client';
+import { batchWrites, writeTogether } from './engine-write-batching';
+
+/** The TCP socket under a websocket connection, its writes to the kernel counted. */
+function countWrites(socket: Socket): () => number {
+  const tcp = (socket.conn as unknown as { transport: { socket: { _socket: TcpSocket & Record<'_write' | '_writev', (...args: unknown[]) => void> } } }).transport
+    .socket._socket;
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const) {
+    const original = tcp[method].bind(tcp);
+    tcp[method] = (...args: unknown[]) => {
+      writes += 1;
+      original(...args);
+    };
+  }
+  return () => writes;
+}
+
+describe('writeTogether', () => {
+  let http: HttpServer;
+  let server: Server;
+  let client: ClientSocket;
+  let peer: Socket;
+
+  beforeEach(async () => {
+    http = createServer();
+    server = new Server(http);
+    batchWrites(server);
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'] });
+    peer = await accepted;
+    // The connection's own first writes (the connect packet) are behind it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  afterEach(async () => {
+    client.close();
+    await server.close();
+  });
+
+  it('sends a burst of broadcasts to each connection in one write, in order', async () => {
+    const writes = countWrites(peer);
+    const received: number[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on('tick', (n: number) => {
+        received.push(n);
+        if (received.length === 20) resolve();
+      }),
+    );
+    writeTogether(server.sockets.sockets, () => {
+      for (let n = 0; n < 20; n++) server.emit('tick', n);
+    });
+    await all;
+    expect(received).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(writes()).toBe(1);
+  });
+
+  it('leaves a connection that is mid-write to send the burst with its next flush', async () => {
+    const writes = countWrites(peer);
+    const received: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on('tick', (n: string) => {
+        received.push(n);
+        if (received.length === 6) resolve();
+      }),
+    );
+    server.emit('tick', 'before');
+    writeTogether(server.sockets.sockets, () => {
+      for (let n = 0; n < 5; n++) server.emit('tick', `burst ${n}`);
+    });
+    await all;
+    expect(received).toEqual(['before', 'burst 0', 'burst 1', 'burst 2', 'burst 3', 'burst 4']);
+    expect(writes()).toBe(2);
+  });
+});
