@@ -6,8 +6,8 @@ import { batchWrites, writeTogether } from './engine-write-batching';
 
 /** The TCP socket under a websocket connection, its writes to the kernel counted. */
 function countWrites(socket: Socket): () => number {
-  const tcp = (socket.conn as unknown as { transport: { socket: { _socket: TcpSocket & Record<'_write' | '_writev', (...args: unknown[]) => void> } } }).transport
-    .socket._socket;
+  const tcp = (socket.conn as unknown as { transport: { socket: { _socket: TcpSocket & Record<'_write' | '_writev', (...args: unknown[]) => void> } } })
+    .transport.socket._socket;
   let writes = 0;
   for (const method of ['_write', '_writev'] as const) {
     const original = tcp[method].bind(tcp);
