@@ -18,6 +18,8 @@ describe('log format', () => {
       path: '/x',
       remoteAddress: undefined,
     });
+    const proxied = { method: 'GET', url: '/x', ip: '203.0.113.9', socket: { remoteAddress: '10.0.0.1' } } as unknown as IncomingMessage;
+    expect(accessLogSerializers.req(proxied).remoteAddress).toBe('203.0.113.9');
     expect(accessLogSerializers.res({ statusCode: 201, getHeaders: () => ({ 'set-cookie': 'x' }) } as unknown as ServerResponse)).toEqual({ statusCode: 201 });
   });
 

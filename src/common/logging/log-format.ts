@@ -6,11 +6,12 @@ import type { TransportSingleOptions } from 'pino';
  * credentials and the query string may carry `?token=`: log neither.
  */
 export const accessLogSerializers = {
-  req: (req: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
+  req: (req: IncomingMessage & { id?: unknown; originalUrl?: string; ip?: string }) => ({
     id: req.id,
     method: req.method,
     path: (req.originalUrl ?? req.url ?? '').split('?')[0],
-    remoteAddress: req.socket?.remoteAddress,
+    // Express's `req.ip`: the client as TRUST_PROXY lets X-Forwarded-For name it, else the socket's peer.
+    remoteAddress: req.ip ?? req.socket?.remoteAddress,
   }),
   res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
 };
