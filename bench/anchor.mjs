@@ -50,10 +50,9 @@ import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
 import { sleep } from './lib/net.mjs';
 import { inBatches } from './lib/pool.mjs';
-import { canPin, pinnedRun, processTree, rerunPinned, rssBytes } from './lib/proc.mjs';
+import { canPin, cpuMicros, pinnedRun, processTree, rerunPinned, rssBytes } from './lib/proc.mjs';
 import { percentile } from './lib/realtime-load.mjs';
 import { newAccount, serviceEntry, startService } from './lib/service.mjs';
-import { cpuMicros } from './lib/voice-load.mjs';
 
 const SERVER_CORE = 0;
 const LOAD_CORE = 1;

@@ -29,12 +29,13 @@
  * Prints the ratios. Everything stops by itself at --deadline seconds.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
 import { integerOptions, parseArgs, textOptions } from './lib/cli.mjs';
 import { requireIdleMachine } from './lib/idle.mjs';
 import { boundedRun } from './lib/lifetime.mjs';
+import { cpuMicros, processTree } from './lib/proc.mjs';
 import { registerUser, serviceEntry, startService } from './lib/service.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -116,46 +117,6 @@ async function ownCpuPerCall(count, inFlight, task) {
   );
   const used = process.cpuUsage(before);
   return { service: (used.user + used.system) / count, database: 0 };
-}
-
-/** The service and every process below it (the embedded database). */
-function processTree(rootPid) {
-  const tree = [rootPid];
-  for (let i = 0; i < tree.length; i++) {
-    for (const task of safeReaddir(`/proc/${tree[i]}/task`)) {
-      const children = safeRead(`/proc/${tree[i]}/task/${task}/children`);
-      for (const child of children.split(/\s+/).filter(Boolean)) tree.push(Number(child));
-    }
-  }
-  return tree;
-}
-
-/** utime + stime of the processes, in microseconds (clock ticks of 10 ms on Linux). */
-function cpuMicros(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    const stat = safeRead(`/proc/${pid}/stat`);
-    // The command name may contain spaces; the fields after its closing parenthesis do not.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-  }
-  return ticks * 10_000;
-}
-
-function safeRead(path) {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function safeReaddir(path) {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
 }
 
 async function login(url, username) {

@@ -28,9 +28,9 @@ export function serveReference(http) {
   process.on('SIGTERM', () => process.exit(0));
 }
 
-/** In the bench: runs `script --bare` as a child of `run`; resolves to { url, port, pid, stop() } once it answers /health. */
-export async function startReference(run, script) {
-  const child = run.spawn(process.execPath, [script, '--bare'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** In the bench: runs `script --bare` (or `script ...args`) as a child of `run`; resolves to { url, port, pid, stop() } once it answers /health. */
+export async function startReference(run, script, args = ['--bare']) {
+  const child = run.spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await reportedPort(child);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(`${url}/health`, child, 10_000);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { postJson, sleep } from './net.mjs';
 import { inBatches } from './pool.mjs';
+import { cpuMicros } from './proc.mjs';
 
 /*
  * The voice load of bench/voice.mjs and bench/cluster.mjs: C channels × M
@@ -179,18 +179,9 @@ export async function createChannel(url, token, members) {
 }
 
 /** utime + stime of processes (one pid or several), µs (Linux /proc; clock ticks of 10 ms). */
-export function cpuMicros(pids) {
-  return [].concat(pids).reduce((sum, pid) => sum + cpuMicrosOf(pid), 0);
-}
-
 function uuidAt(frame, offset) {
   const hex = frame.toString('hex', offset, offset + 16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function cpuMicrosOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 export function quantile(sorted, q) {
