@@ -138,8 +138,11 @@ describe('invitations and invite-only registration', () => {
     const revokedCode = (await generate({ note: 'revoked' }).expect(201)).body.invitation.code;
     const revoke = await t.http().delete(`/admin/invitations/${revokedCode}`).set(admin.headers).expect(200);
     expect(revoke.body).toEqual({ message: 'Invitation revoked', invitation: expect.objectContaining({ code: revokedCode, status: 'revoked' }) });
+    // The list is newest first: a second between creations keeps two of them from sharing a millisecond.
+    moveClockForward(1_000);
     const used = (await generate({ note: 'used' }).expect(201)).body.invitation.code;
     await signup('user1', used).expect(201);
+    moveClockForward(1_000);
     const active = (await generate({ note: 'active' }).expect(201)).body.invitation.code;
 
     for (const code of [expired, revokedCode]) {
