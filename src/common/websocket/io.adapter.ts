@@ -14,6 +14,7 @@ import { RedisConnections } from '../redis/redis-connections';
 import { backlogOf } from './engine-backlog';
 import { limitEngineHandshakes } from './engine-handshake-limit';
 import { batchWrites } from './engine-write-batching';
+import { PacedDrops } from './paced-drops';
 import { RealtimePublisher } from './realtime.publisher';
 import { SocketAuthMiddleware, SocketMiddleware } from './socket-auth.middleware';
 import { CongestionClock, ConnectionLimiter, EventClass, SocketLimits } from './socket-limits';
@@ -51,6 +52,7 @@ export class AppIoAdapter extends IoAdapter {
   private metrics?: SocketMetrics;
   private sweep?: NodeJS.Timeout;
   private readonly clocks = new WeakMap<object, CongestionClock>();
+  private slowDrops?: PacedDrops<Socket>;
 
   constructor(
     private readonly app: INestApplication,
@@ -158,6 +160,7 @@ export class AppIoAdapter extends IoAdapter {
   private dropSlowConsumers(server: Server, limits: SocketLimits, metrics: SocketMetrics): void {
     const now = performance.now();
     const seen = new Set<object>();
+    const slow: Socket[] = [];
     for (const namespace of server._nsps.values()) {
       for (const socket of namespace.sockets.values()) {
         if (seen.has(socket.conn)) continue;
@@ -171,12 +174,16 @@ export class AppIoAdapter extends IoAdapter {
           clock = new CongestionClock(limits);
           this.clocks.set(socket.conn, clock);
         }
-        if (!clock.isSlow(bytes, now)) continue;
-        this.logger.warn({ user: (socket.data as SocketData).principal.userId, bytes: backlog.bytes() }, 'dropping a socket that does not read');
-        metrics.socketDropped(namespace.name, 'slow_consumer');
-        backlog.drop();
+        if (clock.isSlow(bytes, now)) slow.push(socket);
       }
     }
+    this.slowDrops ??= new PacedDrops((socket) => {
+      const backlog = backlogOf(socket);
+      this.logger.warn({ user: (socket.data as SocketData).principal.userId, bytes: backlog.bytes() }, 'dropping a socket that does not read');
+      metrics.socketDropped(socket.nsp.name, 'slow_consumer');
+      backlog.drop();
+    });
+    this.slowDrops.dropAll(slow);
   }
 
   private socketMetrics(): SocketMetrics {

@@ -16,6 +16,7 @@ import { clientIp, TrustProxyFn, trustProxyOf } from '../net/client-ip';
 import { cutOff } from './cut-off';
 import { refuseUpgrade } from './http-refusal';
 import { paceMessages } from './message-pacing';
+import { PacedDrops } from './paced-drops';
 import { PushEvent, PushEventMap, RealtimePublisher, RealtimeTransport } from './realtime.publisher';
 import { CongestionClock, ConnectionLimiter, SocketLimits } from './socket-limits';
 import { SocketMetrics } from './socket-metrics';
@@ -85,6 +86,11 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PlainWsServer.name);
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES, clientTracking: false });
   private readonly clients = new Map<string, Client>();
+  private readonly slowDrops = new PacedDrops<Client>((client) => {
+    this.logger.warn({ user: client.principal.userId, bytes: client.bufferedBytes }, 'dropping a /ws client that does not read');
+    this.metrics.socketDropped(PATH, 'slow_consumer');
+    client.terminate();
+  });
   private readonly protocols: PlainWsProtocol[] = [];
   private readonly byType = new Map<string, PlainWsProtocol>();
   private readonly byBinaryType = new Map<number, { protocol: PlainWsProtocol; event: string }>();
@@ -293,12 +299,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
 
   private dropSlowConsumers(): void {
     const now = performance.now();
-    for (const client of this.clients.values()) {
-      if (!client.congestion.isSlow(client.bufferedBytes, now)) continue;
-      this.logger.warn({ user: client.principal.userId, bytes: client.bufferedBytes }, 'dropping a /ws client that does not read');
-      this.metrics.socketDropped(PATH, 'slow_consumer');
-      client.terminate();
-    }
+    this.slowDrops.dropAll([...this.clients.values()].filter((client) => client.congestion.isSlow(client.bufferedBytes, now)));
   }
 
   private binary(client: Client, frame: Buffer, arrival: number): void {

@@ -1,0 +1,34 @@
+/** How many connections a sweep closes per turn of the event loop. */
+export const DROPS_PER_TURN = 10;
+
+/**
+ * Closes connections a few per turn of the event loop. Closing one runs every
+ * disconnect handler of the application (presence, channels, statistics), and
+ * a sweep that finds a hundred clients that stopped reading together would
+ * otherwise hold the loop for all of them at once, delaying every other client.
+ * Each connection is dropped once, however many sweeps find it before its turn.
+ */
+export class PacedDrops<T extends object> {
+  private readonly scheduled = new WeakSet<T>();
+
+  constructor(
+    private readonly drop: (connection: T) => void,
+    private readonly perTurn = DROPS_PER_TURN,
+  ) {}
+
+  dropAll(connections: Iterable<T>): void {
+    const fresh: T[] = [];
+    for (const connection of connections) {
+      if (this.scheduled.has(connection)) continue;
+      this.scheduled.add(connection);
+      fresh.push(connection);
+    }
+    this.dropFrom(fresh, 0);
+  }
+
+  private dropFrom(connections: T[], start: number): void {
+    const end = Math.min(connections.length, start + this.perTurn);
+    for (let i = start; i < end; i++) this.drop(connections[i]);
+    if (end < connections.length) setImmediate(() => this.dropFrom(connections, end));
+  }
+}
