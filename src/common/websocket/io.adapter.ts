@@ -52,7 +52,6 @@ export class AppIoAdapter extends IoAdapter {
   private metrics?: SocketMetrics;
   private sweep?: NodeJS.Timeout;
   private readonly clocks = new WeakMap<object, CongestionClock>();
-  private slowDrops?: PacedDrops<Socket>;
 
   constructor(
     private readonly app: INestApplication,
@@ -111,7 +110,13 @@ export class AppIoAdapter extends IoAdapter {
     prepare(server.of('/'));
     server.on('new_namespace', prepare);
 
-    this.sweep = setInterval(() => this.dropSlowConsumers(server, limits, metrics), Math.min(CONGESTION_SWEEP_MS, limits.slowGraceMs));
+    const slowDrops = new PacedDrops<Socket>((socket) => {
+      const backlog = backlogOf(socket);
+      this.logger.warn({ user: (socket.data as SocketData).principal.userId, bytes: backlog.bytes() }, 'dropping a socket that does not read');
+      metrics.socketDropped(socket.nsp.name, 'slow_consumer');
+      backlog.drop();
+    });
+    this.sweep = setInterval(() => slowDrops.dropAll(this.slowConsumers(server, limits)), Math.min(CONGESTION_SWEEP_MS, limits.slowGraceMs));
     this.sweep.unref();
     this.app.get(RealtimePublisher).registerTransport(new SocketIoTransport(server), { clusterWide: redis.enabled });
     return server;
@@ -156,8 +161,8 @@ export class AppIoAdapter extends IoAdapter {
     });
   }
 
-  /** Connections whose outgoing backlog stayed over its cap for the grace period (or passed the hard cap) are closed. */
-  private dropSlowConsumers(server: Server, limits: SocketLimits, metrics: SocketMetrics): void {
+  /** Connections whose outgoing backlog stayed over its cap for the grace period (or passed the hard cap): to be closed. */
+  private slowConsumers(server: Server, limits: SocketLimits): Socket[] {
     const now = performance.now();
     const seen = new Set<object>();
     const slow: Socket[] = [];
@@ -177,13 +182,7 @@ export class AppIoAdapter extends IoAdapter {
         if (clock.isSlow(bytes, now)) slow.push(socket);
       }
     }
-    this.slowDrops ??= new PacedDrops((socket) => {
-      const backlog = backlogOf(socket);
-      this.logger.warn({ user: (socket.data as SocketData).principal.userId, bytes: backlog.bytes() }, 'dropping a socket that does not read');
-      metrics.socketDropped(socket.nsp.name, 'slow_consumer');
-      backlog.drop();
-    });
-    this.slowDrops.dropAll(slow);
+    return slow;
   }
 
   private socketMetrics(): SocketMetrics {
