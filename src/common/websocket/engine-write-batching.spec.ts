@@ -41,38 +41,33 @@ describe('writeTogether', () => {
     await server.close();
   });
 
+  /** Resolves with the first `count` `tick` events the client receives. */
+  const ticks = (count: number) =>
+    new Promise<unknown[]>((resolve) => {
+      const received: unknown[] = [];
+      client.on('tick', (tick: unknown) => {
+        if (received.push(tick) === count) resolve(received);
+      });
+    });
+
   it('sends a burst of broadcasts to each connection in one write, in order', async () => {
     const writes = countWrites(peer);
-    const received: number[] = [];
-    const all = new Promise<void>((resolve) =>
-      client.on('tick', (n: number) => {
-        received.push(n);
-        if (received.length === 20) resolve();
-      }),
-    );
+    const received = ticks(20);
     writeTogether(server.sockets.sockets, () => {
       for (let n = 0; n < 20; n++) server.emit('tick', n);
     });
-    await all;
-    expect(received).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(await received).toEqual(Array.from({ length: 20 }, (_, n) => n));
     expect(writes()).toBe(1);
   });
 
   it('leaves a connection that is mid-write to send the burst with its next flush', async () => {
     const writes = countWrites(peer);
-    const received: string[] = [];
-    const all = new Promise<void>((resolve) =>
-      client.on('tick', (n: string) => {
-        received.push(n);
-        if (received.length === 6) resolve();
-      }),
-    );
+    const received = ticks(6);
     server.emit('tick', 'before');
     writeTogether(server.sockets.sockets, () => {
       for (let n = 0; n < 5; n++) server.emit('tick', `burst ${n}`);
     });
-    await all;
-    expect(received).toEqual(['before', 'burst 0', 'burst 1', 'burst 2', 'burst 3', 'burst 4']);
+    expect(await received).toEqual(['before', 'burst 0', 'burst 1', 'burst 2', 'burst 3', 'burst 4']);
     expect(writes()).toBe(2);
   });
 });
