@@ -1,5 +1,5 @@
 /** How many connections a sweep closes per turn of the event loop. */
-export const DROPS_PER_TURN = 10;
+const DROPS_PER_TURN = 10;
 
 /**
  * Closes connections a few per turn of the event loop. Closing one runs every
