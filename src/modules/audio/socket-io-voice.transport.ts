@@ -5,7 +5,7 @@ import { backlogOf } from '../../common/websocket/engine-backlog';
 import type { SocketLimits } from '../../common/websocket/socket-limits';
 import type { SocketMetrics } from '../../common/websocket/socket-metrics';
 import { userRoom } from '../../common/websocket/socket.types';
-import { EngineConnection, PreEncodedEvent } from './socket-io-pre-encoded';
+import { EngineConnection, PreEncodedEvent } from '../../common/websocket/pre-encoded-event';
 import type { VoiceService } from './voice.service';
 import type { AudioDataOut, VoiceClientEvents, VoiceEvent, VoiceEventMap, VoiceServerEvents } from './voice.socket-events';
 import type { AudioPacket, ChannelConnections, VoiceConnection, VoiceTransport } from './voice.types';

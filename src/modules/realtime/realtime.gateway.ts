@@ -13,11 +13,12 @@ import {
 } from '@nestjs/websockets';
 import type { DefaultEventsMap, Server } from 'socket.io';
 import { ADMIN_EVENTS, AdminOperationCounts } from '../../common/events/admin.events';
+import { writeTogether } from '../../common/websocket/engine-write-batching';
+import { BurstEvent, sendBurst } from '../../common/websocket/event-burst';
 import { userRoom, type AuthenticatedSocket, type SocketData } from '../../common/websocket/socket.types';
 import { ackOk, AckCallback } from '../../common/websocket/ws-ack';
 import { WsExceptionFilter } from '../../common/websocket/ws-exception.filter';
-import { PresenceAnnouncer } from './presence/presence-announcer';
-import { writeTogether } from '../../common/websocket/engine-write-batching';
+import { PresenceAnnouncement, PresenceAnnouncer } from './presence/presence-announcer';
 import { PresenceService } from './presence/presence.service';
 import { UsersPacket } from './presence/users-packet';
 import { PRESENCE_EVENTS, PresenceDepartedEvent } from './realtime.events';
@@ -51,18 +52,24 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   ) {}
 
   /**
-   * Broadcast on the namespace (with the Redis adapter, to the sockets of every instance); a user's own
-   * sockets are not told of their arrival: their `users` list already has them.
+   * A window's announcements reach every socket of the namespace; a user's own sockets are not told of
+   * their arrival: their `users` list already has them. Alone, this instance's sockets are all there is,
+   * and each gets the window as one burst. With the Redis adapter they are broadcast, to the sockets of
+   * every instance.
    */
   afterInit(server: Server<RealtimeClientEvents, RealtimeServerEvents, DefaultEventsMap, SocketData>): void {
-    this.announcer.attach((announcements) =>
+    this.announcer.attach((announcements) => {
+      if (!this.presence.clusterWide) {
+        sendBurst(server.sockets, announcements.map(asBurstEvent));
+        return;
+      }
       writeTogether(server.sockets.sockets, () => {
         for (const announcement of announcements) {
           if (announcement.event === 'userConnected') server.except(userRoom(announcement.payload.id)).emit('userConnected', announcement.payload);
           else server.emit('userDisconnected', announcement.payload);
         }
-      }),
-    );
+      });
+    });
   }
 
   async handleConnection(socket: RealtimeSocket): Promise<void> {
@@ -124,4 +131,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.server.disconnectSockets(true);
     return { disconnected_sockets: sockets };
   }
+}
+
+function asBurstEvent(announcement: PresenceAnnouncement): BurstEvent {
+  return announcement.event === 'userConnected'
+    ? { event: 'userConnected', payload: announcement.payload, exceptRoom: userRoom(announcement.payload.id) }
+    : { event: 'userDisconnected', payload: announcement.payload };
 }

@@ -67,6 +67,16 @@ export class PreEncodedEvent {
     }
   }
 
+  /** Whether the event carries binary attachments (a base64-only client cannot take its frames as they are). */
+  get binary(): boolean {
+    return this.parts.length > 1;
+  }
+
+  /** Its websocket frames, in order, as the bytes a client that takes binary frames receives for it. */
+  frames(): Buffer[] {
+    return this.framed.flatMap(({ wsPreEncodedFrame }) => wsPreEncodedFrame as Buffer[]);
+  }
+
   /**
    * Queues the event on one connection, all its parts in order. Left to
    * itself, engine.io sends the header at once and each attachment only once

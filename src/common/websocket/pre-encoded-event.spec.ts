@@ -1,6 +1,6 @@
 import { Server } from 'socket.io';
 import { Decoder } from 'socket.io-parser';
-import { EngineConnection, PreEncodedEvent } from './socket-io-pre-encoded';
+import { EngineConnection, PreEncodedEvent } from './pre-encoded-event';
 
 interface Written {
   data: string | Buffer;
