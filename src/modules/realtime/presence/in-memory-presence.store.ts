@@ -3,7 +3,8 @@ import type { ConnectedUser } from '../../../contracts/socket-events';
 import { PresenceConnection, PresenceStore, PresenceUser } from './presence.store';
 
 interface UserPresence {
-  username: string;
+  /** The user as `firstOnline` lists them: the same object in every list while they stay online. */
+  entry: ConnectedUser;
   /** socket id → connectedAt (epoch ms). */
   sockets: Map<string, number>;
 }
@@ -21,7 +22,7 @@ export class InMemoryPresenceStore extends PresenceStore {
     let presence = this.byUser.get(userId);
     const first = presence === undefined;
     if (!presence) {
-      presence = { username, sockets: new Map() };
+      presence = { entry: { id: userId, username }, sockets: new Map() };
       this.byUser.set(userId, presence);
       this.firstOnlineCache = undefined;
     }
@@ -45,19 +46,19 @@ export class InMemoryPresenceStore extends PresenceStore {
   }
 
   async users(): Promise<PresenceUser[]> {
-    return Array.from(this.byUser, ([id, { username, sockets }]) => {
+    return Array.from(this.byUser, ([id, { entry, sockets }]) => {
       let since = Infinity;
       for (const connectedAt of sockets.values()) since = Math.min(since, connectedAt);
-      return { id, username, connections: sockets.size, connected_since: new Date(since).toISOString() };
+      return { id, username: entry.username, connections: sockets.size, connected_since: new Date(since).toISOString() };
     });
   }
 
   async firstOnline(limit: number): Promise<readonly ConnectedUser[]> {
     if (this.firstOnlineCache?.limit === limit) return this.firstOnlineCache.users;
     const users: ConnectedUser[] = [];
-    for (const [id, { username }] of this.byUser) {
+    for (const { entry } of this.byUser.values()) {
       if (users.length >= limit) break;
-      users.push({ id, username });
+      users.push(entry);
     }
     this.firstOnlineCache = { limit, users };
     return users;
