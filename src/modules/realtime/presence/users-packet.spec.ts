@@ -4,7 +4,7 @@ import { UsersPacket } from './users-packet';
 
 describe('UsersPacket', () => {
   const server = new Server();
-  const encode = (users: readonly ConnectedUser[]) => server.encoder.encode({ type: 2, nsp: '/', data: ['users', users] });
+  const encode = (users: readonly ConnectedUser[]): unknown[] => server.encoder.encode({ type: 2, nsp: '/', data: ['users', users] }) as unknown[];
 
   /** A socket of namespace `/` that records the packets written to it. */
   function recordingSocket() {
