@@ -1,23 +1,9 @@
 import { createServer, Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket as TcpSocket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Server, Socket } from 'socket.io';
 import { io, Socket as ClientSocket } from 'socket.io-client';
+import { countWrites } from '../../../test/utils/tcp-writes';
 import { batchWrites, writeTogether } from './engine-write-batching';
-
-/** The TCP socket under a websocket connection, its writes to the kernel counted. */
-function countWrites(socket: Socket): () => number {
-  const tcp = (socket.conn as unknown as { transport: { socket: { _socket: TcpSocket & Record<'_write' | '_writev', (...args: unknown[]) => void> } } })
-    .transport.socket._socket;
-  let writes = 0;
-  for (const method of ['_write', '_writev'] as const) {
-    const original = tcp[method].bind(tcp);
-    tcp[method] = (...args: unknown[]) => {
-      writes += 1;
-      original(...args);
-    };
-  }
-  return () => writes;
-}
 
 describe('writeTogether', () => {
   let http: HttpServer;

@@ -2,23 +2,9 @@ import { createServer, Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { Server, Socket } from 'socket.io';
 import { io, Socket as ClientSocket } from 'socket.io-client';
+import { countWrites } from '../../../test/utils/tcp-writes';
 import { backlogOf } from './engine-backlog';
 import { BurstEvent, sendBurst } from './event-burst';
-
-/** The TCP socket under a websocket connection, its writes to the kernel counted. */
-function countWrites(socket: Socket): () => number {
-  const tcp = (socket.conn as unknown as { transport: { socket: { _socket: TcpSocket & Record<'_write' | '_writev', (...args: unknown[]) => void> } } })
-    .transport.socket._socket;
-  let writes = 0;
-  for (const method of ['_write', '_writev'] as const) {
-    const original = tcp[method].bind(tcp);
-    tcp[method] = (...args: unknown[]) => {
-      writes += 1;
-      original(...args);
-    };
-  }
-  return () => writes;
-}
 
 /** Every event a client receives, as [event, payload], in order. */
 function recorded(client: ClientSocket): [string, unknown][] {
