@@ -41,7 +41,7 @@ describe('sendBurst', () => {
     const client = io(url, { transports: [transport], auth: { room } });
     clients.push(client);
     const peer = await accepted;
-    await new Promise((resolve) => client.once('connect', resolve));
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     // The connection's own first writes (the connect packet) are behind it.
     await new Promise((resolve) => setTimeout(resolve, 50));
     return { client, peer };
