@@ -6,6 +6,7 @@ import { clientIp, TrustProxyFn } from '../net/client-ip';
 import { refuseRequest, refuseUpgrade } from './http-refusal';
 import type { KeyedRateLimiter } from './rate-limit';
 import type { RefusalPacer } from './refusal-pacer';
+import { TurnPacer } from './turn-pacer';
 
 /** The parts of an engine.io server the limit wraps (`prepare` is not in its public typings). */
 interface EngineServer {
@@ -18,6 +19,8 @@ interface EngineServer {
 type EngineRequest = IncomingMessage & { _query: Record<string, string | undefined> };
 
 const PATH = '/socket.io/';
+/** New handshakes engine.io takes on per turn of the event loop (each costs it a session and an answer). */
+const HANDSHAKES_PER_TURN = 16;
 
 export interface HandshakeLimit {
   limiter: KeyedRateLimiter;
@@ -39,26 +42,42 @@ export interface HandshakeLimit {
  * `sid`, GET, a known transport, websocket only as an upgrade, an allowed
  * origin): everything else goes to engine.io untouched, which refuses it as
  * before. engine.io keeps the parsed query (`req._query`), so it is parsed once.
+ *
+ * Accepted handshakes reach engine.io a few per turn of the event loop: an
+ * address's whole burst budget arriving at once would otherwise be taken on in
+ * one go, delaying every connected client's messages behind it.
  */
 export function limitEngineHandshakes(engine: unknown, limit: HandshakeLimit): void {
   const server = engine as EngineServer;
   const handleRequest = server.handleRequest.bind(server);
   const handleUpgrade = server.handleUpgrade.bind(server);
-  const retryAfter = (request: IncomingMessage, upgrade: boolean): number => {
+  const admissions = new TurnPacer(HANDSHAKES_PER_TURN);
+  /** Undefined for what is not a new handshake; else 0 when the budget takes it, or how long until it would. */
+  const retryAfter = (request: IncomingMessage, upgrade: boolean): number | undefined => {
     server.prepare(request);
-    if (!isHandshake(request as EngineRequest, upgrade, server.opts.transports, limit.allowedOrigins)) return 0;
+    if (!isHandshake(request as EngineRequest, upgrade, server.opts.transports, limit.allowedOrigins)) return undefined;
     return limit.limiter.take(clientIp(request, limit.trust), performance.now());
   };
   server.handleRequest = (request, response) => {
     const retryAfterMs = retryAfter(request, false);
-    if (retryAfterMs === 0) return handleRequest(request, response);
+    if (retryAfterMs === undefined) return handleRequest(request, response);
+    if (retryAfterMs === 0) return admissions.run(() => handleRequest(request, response));
     limit.onRefused();
     const headers = { ...retryAfterHeader(retryAfterMs), ...corsHeaders(request) };
     limit.pacer.hold(() => refuseRequest(request, response, { code: 'RATE_LIMITED', path: PATH, headers }));
   };
   server.handleUpgrade = (request, socket, head) => {
     const retryAfterMs = retryAfter(request, true);
-    if (retryAfterMs === 0) return handleUpgrade(request, socket, head);
+    if (retryAfterMs === undefined) return handleUpgrade(request, socket, head);
+    if (retryAfterMs === 0) {
+      // Node's HTTP server stops listening for errors on a socket it hands over for an upgrade.
+      const destroy = () => socket.destroy();
+      socket.on('error', destroy);
+      return admissions.run(() => {
+        socket.off('error', destroy);
+        handleUpgrade(request, socket, head);
+      });
+    }
     limit.onRefused();
     socket.on('error', () => socket.destroy());
     limit.pacer.hold(() => refuseUpgrade(request, socket, { code: 'RATE_LIMITED', path: PATH, headers: retryAfterHeader(retryAfterMs) }));

@@ -1,3 +1,5 @@
+import { TurnPacer } from './turn-pacer';
+
 /** How many connections a sweep closes per turn of the event loop. */
 const DROPS_PER_TURN = 10;
 
@@ -10,25 +12,20 @@ const DROPS_PER_TURN = 10;
  */
 export class PacedDrops<T extends object> {
   private readonly scheduled = new WeakSet<T>();
+  private readonly pacer: TurnPacer;
 
   constructor(
     private readonly drop: (connection: T) => void,
-    private readonly perTurn = DROPS_PER_TURN,
-  ) {}
+    perTurn = DROPS_PER_TURN,
+  ) {
+    this.pacer = new TurnPacer(perTurn);
+  }
 
   dropAll(connections: Iterable<T>): void {
-    const fresh: T[] = [];
     for (const connection of connections) {
       if (this.scheduled.has(connection)) continue;
       this.scheduled.add(connection);
-      fresh.push(connection);
+      this.pacer.run(() => this.drop(connection));
     }
-    this.dropFrom(fresh, 0);
-  }
-
-  private dropFrom(connections: T[], start: number): void {
-    const end = Math.min(connections.length, start + this.perTurn);
-    for (let i = start; i < end; i++) this.drop(connections[i]);
-    if (end < connections.length) setImmediate(() => this.dropFrom(connections, end));
   }
 }
