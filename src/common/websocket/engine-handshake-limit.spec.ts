@@ -14,7 +14,8 @@ describe('limitEngineHandshakes', () => {
     http = createServer();
     server = new Server(http);
     limitEngineHandshakes(server.engine, {
-      limiter: new KeyedRateLimiter(1, 50),
+      // A budget of 50 at once, refilled too slowly to matter during the test.
+      limiter: new KeyedRateLimiter(0.01, 50),
       pacer: new RefusalPacer(0),
       trust: () => false,
       allowedOrigins: new Set(),
