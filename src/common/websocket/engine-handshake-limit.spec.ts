@@ -1,18 +1,16 @@
-import { createServer, Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
+import { listeningSocketIo } from '../../../test/utils/socket-io-server';
 import { limitEngineHandshakes } from './engine-handshake-limit';
 import { KeyedRateLimiter } from './rate-limit';
 import { RefusalPacer } from './refusal-pacer';
 
 describe('limitEngineHandshakes', () => {
-  let http: HttpServer;
   let server: Server;
   let url: string;
 
   beforeEach(async () => {
-    http = createServer();
-    server = new Server(http);
+    let base: string;
+    ({ server, url: base } = await listeningSocketIo());
     limitEngineHandshakes(server.engine, {
       // A budget of 50 at once, refilled too slowly to matter during the test.
       limiter: new KeyedRateLimiter(0.01, 50),
@@ -21,8 +19,7 @@ describe('limitEngineHandshakes', () => {
       allowedOrigins: new Set(),
       onRefused: () => undefined,
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/socket.io/?EIO=4&transport=polling`;
+    url = `${base}/socket.io/?EIO=4&transport=polling`;
   });
   afterEach(async () => {
     await server.close();

@@ -1,23 +1,19 @@
-import { createServer, Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Server, Socket } from 'socket.io';
 import { io, Socket as ClientSocket } from 'socket.io-client';
-import { countWrites } from '../../../test/utils/tcp-writes';
+import { countWrites, listeningSocketIo } from '../../../test/utils/socket-io-server';
 import { batchWrites, writeTogether } from './engine-write-batching';
 
 describe('writeTogether', () => {
-  let http: HttpServer;
   let server: Server;
   let client: ClientSocket;
   let peer: Socket;
 
   beforeEach(async () => {
-    http = createServer();
-    server = new Server(http);
+    let url: string;
+    ({ server, url } = await listeningSocketIo());
     batchWrites(server);
     const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'] });
+    client = io(url, { transports: ['websocket'] });
     peer = await accepted;
     // The connection's own first writes (the connect packet) are behind it.
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,8 +1,7 @@
-import { createServer, Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket as TcpSocket } from 'node:net';
+import type { Socket as TcpSocket } from 'node:net';
 import { Server, Socket } from 'socket.io';
 import { io, Socket as ClientSocket } from 'socket.io-client';
-import { countWrites } from '../../../test/utils/tcp-writes';
+import { countWrites, listeningSocketIo } from '../../../test/utils/socket-io-server';
 import { backlogOf } from './engine-backlog';
 import { BurstEvent, sendBurst } from './event-burst';
 
@@ -18,17 +17,13 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('sendBurst', () => {
-  let http: HttpServer;
   let server: Server;
   let url: string;
   const clients: ClientSocket[] = [];
 
   beforeEach(async () => {
-    http = createServer();
-    server = new Server(http);
+    ({ server, url } = await listeningSocketIo());
     server.on('connection', (socket) => void socket.join(String(socket.handshake.auth.room)));
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   });
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();

@@ -299,7 +299,9 @@ export class PlainWsServer implements OnApplicationBootstrap, OnModuleDestroy {
 
   private dropSlowConsumers(): void {
     const now = performance.now();
-    this.slowDrops.dropAll([...this.clients.values()].filter((client) => client.congestion.isSlow(client.bufferedBytes, now)));
+    const slow: Client[] = [];
+    for (const client of this.clients.values()) if (client.congestion.isSlow(client.bufferedBytes, now)) slow.push(client);
+    this.slowDrops.dropAll(slow);
   }
 
   private binary(client: Client, frame: Buffer, arrival: number): void {
